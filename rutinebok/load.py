@@ -1,0 +1,377 @@
+"""Loading: data/*.yml -> validated model objects, keeping where every value came from.
+
+YAML is composed with ruamel.yaml's C parser (YAML 1.2, so «no» stays text) into a node
+tree that keeps line and column. We build plain Python values from the nodes ourselves,
+refusing tags, anchors and duplicate keys, and keep the node tree: a finding's position
+is looked up from its path only when a finding is made, so valid data pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .findings import Finding, Report, did_you_mean, format_path
+from .model import FILE_KINDS, FOLDER_KINDS, Entity
+
+MAX_FILE_BYTES = 1024 * 1024  # a routine is a few kB; 1 MiB is far beyond any real file
+
+_T = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_yaml = YAML(typ="safe", pure=False)
+
+
+class DataError(Exception):
+    """Raised with the findings for one file that could not be loaded."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__("\n".join(f.format() for f in findings))
+        self.findings = findings
+
+
+@dataclass
+class SourceFile:
+    """One YAML file: its path (as shown to people), its node tree and its plain data."""
+
+    rel: str
+    root: Node | None
+    data: Any
+
+    def position(self, path: tuple = (), key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the value at `path` (or of its key when `key`).
+
+        Walks as far as the path exists, so a missing field points at its parent.
+        """
+        node = self.root
+        if node is None:
+            return (1, 1)
+        mark = node.start_mark
+        for part in path:
+            if isinstance(node, MappingNode) and isinstance(part, str):
+                for k, v in node.value:
+                    if k.value == part:
+                        mark = k.start_mark if key and part is path[-1] else v.start_mark
+                        node = v
+                        break
+                else:
+                    break
+            elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                mark = node.start_mark
+            else:
+                break
+        return (mark.line + 1, mark.column + 1)
+
+    def finding(self, code: str, severity: str, path: tuple, message: str, hint: str = "",
+                key: bool = False) -> Finding:
+        line, col = self.position(path, key=key)
+        return Finding(code, severity, message, self.rel, line, col, format_path(path), hint)
+
+
+# --------------------------------------------------------------------------- YAML -> Python
+
+
+def _fail(rel: str, code: str, message: str, line: int = 0, col: int = 0, path: str = "",
+          hint: str = "") -> typing.NoReturn:
+    raise DataError([Finding(code, "error", message, rel, line, col, path, hint)])
+
+
+def _construct(rel: str, node: Node, path: tuple, seen: set[int]) -> Any:
+    # Anchors/aliases make one node appear twice; refusing the second sighting stops
+    # alias bombs (billion laughs) before any expansion happens.
+    if id(node) in seen:
+        _fail(rel, "RB003", "ankere og alias (& og *) er ikke tillatt; skriv verdien ut",
+              node.start_mark.line + 1, node.start_mark.column + 1, format_path(path))
+    seen.add(id(node))
+    tag = node.tag
+    if isinstance(node, ScalarNode):
+        if tag not in _SCALAR_TAGS:
+            _fail(rel, "RB003", f"YAML-taggen «{tag.replace(_T, '!!')}» er ikke tillatt; "
+                  "data kan bare inneholde tekst, tall, datoer, lister og tabeller",
+                  node.start_mark.line + 1, node.start_mark.column + 1, format_path(path))
+        value = node.value
+        if tag == _T + "str" or tag == _T + "timestamp":
+            return value  # dates are parsed (and checked) by the model
+        if tag == _T + "int":
+            return int(value.replace("_", ""), 0) if value[:2].lower() in ("0x", "0o") else int(value)
+        if tag == _T + "float":
+            return float(value)
+        if tag == _T + "bool":
+            return value.lower() == "true"
+        return None
+    if isinstance(node, SequenceNode):
+        if tag != _T + "seq":
+            _fail(rel, "RB003", f"YAML-taggen «{tag}» er ikke tillatt",
+                  node.start_mark.line + 1, node.start_mark.column + 1, format_path(path))
+        return [_construct(rel, item, path + (i,), seen) for i, item in enumerate(node.value)]
+    if isinstance(node, MappingNode):
+        if tag != _T + "map":
+            _fail(rel, "RB003", f"YAML-taggen «{tag}» er ikke tillatt",
+                  node.start_mark.line + 1, node.start_mark.column + 1, format_path(path))
+        out: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, ScalarNode) or knode.tag == _T + "merge":
+                _fail(rel, "RB003", "nøkler må være vanlig tekst (flettenøkkel << og sammensatte nøkler er ikke tillatt)",
+                      knode.start_mark.line + 1, knode.start_mark.column + 1, format_path(path))
+            key = knode.value
+            if key in out:
+                _fail(rel, "RB002", f"nøkkelen «{key}» står to ganger i samme tabell (først på linje {first_line[key]})",
+                      knode.start_mark.line + 1, knode.start_mark.column + 1, format_path(path + (key,)),
+                      "slett eller slå sammen den ene")
+            first_line[key] = knode.start_mark.line + 1
+            out[key] = _construct(rel, vnode, path + (key,), seen)
+        return out
+    _fail(rel, "RB003", "ukjent YAML-node")
+
+
+def _yaml_problem(exc: MarkedYAMLError) -> str:
+    problem = (exc.problem or str(exc)).strip()
+    if "\\t" in problem or "'\\t'" in problem or "tab" in problem.lower():
+        return "tabulator i innrykk; YAML krever mellomrom"
+    context = f" ({exc.context.strip()})" if exc.context else ""
+    return f"YAML-syntaksfeil: {problem}{context}"
+
+
+def read_yaml(path: Path, rel: str) -> SourceFile:
+    """Read one file safely. Raises DataError with a positioned finding on any problem."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        _fail(rel, "RB006", f"filen er {size / 1_048_576:.1f} MiB; en datafil kan være høyst "
+              f"{MAX_FILE_BYTES // 1_048_576} MiB", hint="del den opp, eller sjekk at det er riktig fil")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        _fail(rel, "RB004", f"filen er ikke UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
+              hint="lagre filen som UTF-8 i redigeringsprogrammet")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\t" in text:
+        # libyaml reports tabs in indentation confusingly (or not at all); say it plainly.
+        for n, line_text in enumerate(text.splitlines(), 1):
+            stripped = line_text.lstrip(" ")
+            if stripped.startswith("\t"):
+                _fail(rel, "RB001", "tabulator i innrykk; YAML krever mellomrom", n,
+                      len(line_text) - len(stripped) + 1, hint="bytt tabulatoren med mellomrom")
+    try:
+        docs = list(_yaml.compose_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        _fail(rel, "RB001", _yaml_problem(exc), (mark.line + 1) if mark else 0,
+              (mark.column + 1) if mark else 0)
+    except YAMLError as exc:  # pragma: no cover - ruamel raises marked errors for syntax
+        _fail(rel, "RB001", f"YAML-feil: {exc}")
+    docs = [d for d in docs if d is not None]
+    if not docs:
+        _fail(rel, "RB005", "filen er tom", hint="en datafil må ha minst id og de påkrevde feltene")
+    if len(docs) > 1:
+        mark = docs[1].start_mark
+        _fail(rel, "RB001", "filen har flere YAML-dokumenter (---); én fil skal ha ett dokument",
+              mark.line + 1, mark.column + 1)
+    root = docs[0]
+    data = _construct(rel, root, (), set())
+    if not isinstance(data, dict):
+        _fail(rel, "RB009", "filen må være en tabell med nøkler øverst (id: ..., name: ...)",
+              root.start_mark.line + 1, root.start_mark.column + 1)
+    return SourceFile(rel, root, data)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+_TYPE_WORDS = {str: "tekst", int: "heltall", float: "tall", bool: "true/false", list: "liste",
+               dict: "tabell", type(None): "tom verdi"}
+
+
+def _kind_of(value: Any) -> str:
+    return _TYPE_WORDS.get(type(value), type(value).__name__)
+
+
+def _model_at(cls: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model class that holds the last element of `loc` (for listing valid keys)."""
+    current: Any = cls
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _unwrap(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = args[0]
+        elif args and (origin in (list, typing.Union) or str(origin) == "<class 'types.UnionType'>"):
+            annotation = args[0]
+        else:
+            return annotation
+
+
+_PATTERN_WORDS = {
+    "phone": "ugyldig telefonnummer (skriv f.eks. «69 25 40 40», «+47 69 25 40 40» eller «116 006»)",
+    "email": "ugyldig e-postadresse",
+    "web": "ugyldig nettadresse (den må begynne med https:// eller http://)",
+    "official_id": "ugyldig Lovdata-id (skriv f.eks. LOV-2009-06-19-44)",
+    "id": "ugyldig id: bruk små bokstaver a–z, sifre og bindestrek",
+}
+
+
+def _message(cls: type[BaseModel], err: dict) -> tuple[str, str, str]:
+    """(code, message, hint) in Norwegian for one pydantic error."""
+    etype, loc, value = err["type"], err["loc"], err.get("input")
+    last = loc[-1] if loc else ""
+    if etype == "missing":
+        return "RB008", f"mangler påkrevd felt «{last}»", ""
+    if etype == "extra_forbidden":
+        model = _model_at(cls, loc)
+        keys = list(model.model_fields) if model else []
+        hint = did_you_mean(str(last), keys) or (("gyldige nøkler: " + ", ".join(keys)) if keys else "")
+        return "RB007", f"ukjent nøkkel «{last}»", hint
+    if etype in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
+        return "RB009", f"ugyldig dato «{value}»", "skriv ÅÅÅÅ-MM-DD, og datoen må finnes i kalenderen"
+    if etype == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
+        hint = did_you_mean(str(value), options) or f"gyldige verdier: {expected}"
+        return "RB009", f"«{value}» er ikke en gyldig verdi", hint
+    if etype == "string_pattern_mismatch":
+        field_name = str(last) if isinstance(last, str) else "id"
+        text = _PATTERN_WORDS.get(field_name, "ugyldig verdi: " + _PATTERN_WORDS["id"])
+        return "RB009", f"{text}: «{value}»", ""
+    if etype in ("string_type", "int_type", "int_parsing", "float_type", "bool_type", "bool_parsing",
+                 "list_type", "dict_type", "model_type", "model_attributes_type", "int_from_float"):
+        wanted = {"string": "tekst", "int": "et heltall", "float": "et tall", "bool": "true eller false",
+                  "list": "en liste", "dict": "en tabell med nøkler", "model": "en tabell med nøkler"}
+        want = next((w for k, w in wanted.items() if etype.startswith(k)), "en annen type")
+        shown = f" «{value}»" if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+        return "RB009", f"forventet {want}, men fikk {_kind_of(value)}{shown}", ""
+    if etype == "too_short":
+        return "RB009", "kan ikke være tom", ""
+    if etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return "RB009", f"verdien {value} er utenfor det tillatte: {err['msg']}", ""
+    if etype == "value_error":
+        msg = err["msg"].removeprefix("Value error, ")
+        return "RB009", msg, ""
+    return "RB009", err["msg"], ""
+
+
+def validate(source: SourceFile, cls: type[Entity]) -> Entity:
+    """Validate a file's data against its model; raises DataError with positioned findings."""
+    try:
+        entity = cls.model_validate(source.data)
+    except ValidationError as exc:
+        findings = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            # A model_validator on a Block ("exactly one key") reports at the block itself.
+            code, message, hint = _message(cls, err)
+            findings.append(source.finding(code, "error", loc, message, hint,
+                                           key=err["type"] == "extra_forbidden"))
+        raise DataError(findings) from None
+    entity._file = source.rel
+    return entity
+
+
+# --------------------------------------------------------------------------- the data set
+
+
+@dataclass
+class Dataset:
+    root: Path
+    files: dict[str, SourceFile] = field(default_factory=dict)
+    organisations: dict[str, Any] = field(default_factory=dict)
+    roles: dict[str, Any] = field(default_factory=dict)
+    routines: dict[str, Any] = field(default_factory=dict)
+    laws: dict[str, Any] = field(default_factory=dict)
+    documents: dict[str, Any] = field(default_factory=dict)
+    glossary: Any = None
+    sources: Any = None
+    failed_files: list[str] = field(default_factory=list)
+
+    def source_of(self, entity: Entity) -> SourceFile:
+        return self.files[entity.file]
+
+    def ids(self) -> dict[str, str]:
+        """Every top-level id -> its kind (folder name)."""
+        out: dict[str, str] = {}
+        for kind in FOLDER_KINDS:
+            for key in getattr(self, kind):
+                out[key] = kind
+        return out
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    return sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml"))
+
+
+def load_dataset(data_dir: Path, report: Report, display_base: Path | None = None) -> Dataset:
+    """Load every file under data_dir. Findings go to `report`; bad files are left out."""
+    base = display_base if display_base is not None else data_dir.parent
+    ds = Dataset(root=data_dir)
+    if not data_dir.is_dir():
+        report.add(Finding("RB005", "error", f"fant ikke datamappen {data_dir}", str(data_dir)))
+        return ds
+    for path in data_files(data_dir):
+        rel = _rel(path, base)
+        sub = path.relative_to(data_dir)
+        folder = sub.parts[0] if len(sub.parts) > 1 else None
+        if folder in FOLDER_KINDS and len(sub.parts) == 2:
+            cls = FOLDER_KINDS[folder]
+        elif folder is None and sub.name in FILE_KINDS:
+            cls = FILE_KINDS[sub.name]
+        else:
+            known = [f"{k}/<id>.yml" for k in FOLDER_KINDS] + list(FILE_KINDS)
+            report.add(Finding("RB028", "error", "ukjent slags datafil: den hører ikke hjemme her",
+                               rel, hint="datafiler ligger i " + ", ".join(known)))
+            ds.failed_files.append(rel)
+            continue
+        try:
+            source = read_yaml(path, rel)
+            entity = validate(source, cls)
+        except DataError as exc:
+            report.extend(exc.findings)
+            ds.failed_files.append(rel)
+            continue
+        ds.files[rel] = source
+        if folder is None:
+            setattr(ds, sub.name.removesuffix(".yml"), entity)
+            continue
+        if entity.id != path.stem:
+            report.add(source.finding("RB027", "error", ("id",),
+                                      f"id «{entity.id}» er ikke lik filnavnet «{path.stem}»",
+                                      f"gi filen navnet {entity.id}.yml, eller endre id"))
+        bucket = getattr(ds, folder)
+        clash = next((k for k in FOLDER_KINDS if entity.id in getattr(ds, k)), None)
+        if clash:
+            other = getattr(ds, clash)[entity.id]
+            report.add(source.finding("RB011", "error", ("id",),
+                                      f"id «{entity.id}» er allerede brukt i {other.file}",
+                                      "alle id-er må være unike på tvers av filene"))
+            continue
+        bucket[entity.id] = entity
+    return ds

@@ -1,0 +1,642 @@
+"""The data model: every entity kept in data/, validated strictly (unknown keys are errors).
+
+Field descriptions are Norwegian because editors see them (schema, autocomplete).
+Cross-file rules (references, dates against today) live in checks.py, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+import isodate
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PrivateAttr,
+    model_validator,
+)
+from pydantic_core import core_schema
+
+from . import words
+
+# --------------------------------------------------------------------------- value types
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, description="Id: små bokstaver a–z, sifre og bindestrek.")]
+# A reference: an id, or for a contact 'organisation-id/contact-id'.
+Ref = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")]
+Markdown = Annotated[str, Field(min_length=1, description="Tekst i Markdown.")]
+
+_DURATION_RE = re.compile(
+    r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?)?$"
+)
+
+
+@lru_cache(maxsize=4096)
+def parse_duration_parts(iso: str) -> tuple[tuple[str, int], ...]:
+    """Split an ISO 8601 duration into whole units, keeping months as months."""
+    m = _DURATION_RE.match(iso)
+    if not m:
+        raise ValueError(
+            f"«{iso}» er ikke en ISO 8601-varighet (f.eks. PT48H for 48 timer, P2D for 2 døgn, "
+            "P3M for 3 måneder, P2Y for 2 år)"
+        )
+    units = ("years", "months", "weeks", "days", "hours", "minutes")
+    parts = tuple((u, int(v)) for u, v in zip(units, m.groups()) if v is not None)
+    if not any(n for _, n in parts):
+        raise ValueError(f"varigheten «{iso}» er null")
+    return parts
+
+
+class Duration:
+    """An ISO 8601 duration kept as written: 'P1M' stays one calendar month, not 30 days."""
+
+    __slots__ = ("iso", "_parts")
+
+    def __init__(self, iso: str):
+        self._parts = parse_duration_parts(iso)
+        self.iso = iso
+
+    @property
+    def words(self) -> str:
+        return words.duration_words(self.iso)
+
+    def after(self, start: dt.date | dt.datetime) -> dt.date | dt.datetime:
+        """The moment this duration after `start` (calendar-aware via isodate)."""
+        return start + isodate.parse_duration(self.iso)
+
+    def sort_key(self) -> dt.datetime:
+        # Compared from a fixed reference so months and days order sensibly.
+        return self.after(dt.datetime(2001, 1, 1))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Duration) and self.sort_key() == other.sort_key()
+
+    def __hash__(self) -> int:
+        return hash(self.sort_key())
+
+    def __repr__(self) -> str:
+        return f"Duration({self.iso!r})"
+
+    def __str__(self) -> str:
+        return self.words
+
+    @classmethod
+    def _validate(cls, value: Any) -> "Duration":
+        if isinstance(value, Duration):
+            return value
+        if not isinstance(value, str):
+            raise ValueError("en varighet skrives som tekst i ISO 8601, f.eks. PT48H eller P3M")
+        return cls(value.strip())
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
+        return core_schema.no_info_plain_validator_function(
+            cls._validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.iso),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: GetJsonSchemaHandler):
+        return {
+            "type": "string",
+            "pattern": _DURATION_RE.pattern,
+            "examples": ["PT48H", "P2D", "P3M", "P2Y"],
+        }
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors; ids and positions are attached after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=False)
+
+
+class Entity(Strict):
+    """A top-level record that lives in its own file."""
+
+    _file: str = PrivateAttr(default="")
+
+    @property
+    def file(self) -> str:
+        return self._file
+
+
+# --------------------------------------------------------------------------- sources, contacts
+
+
+class SourceRef(Strict):
+    document: Id = Field(description="Id for kildedokumentet (se data/sources.yml).")
+    where: str | None = Field(None, description="Hvor i kilden: avsnitt, side eller tabell.")
+
+
+class Contact(Strict):
+    id: Id = Field(description="Id for kontaktpunktet, unik innen organisasjonen.")
+    label: str = Field(description="Hva kontaktpunktet er, f.eks. «Sentralbord» eller «E-post».")
+    phone: Annotated[
+        str | None, Field(pattern=r"^(\+47 ?)?(\d{3} ?\d{3}|\d{2} ?\d{2} ?\d{2} ?\d{2}|\d{3} ?\d{2} ?\d{3}|1\d{2})$")
+    ] = Field(None, description="Telefonnummer, f.eks. «69 25 40 40» eller «116 006».")
+    email: Annotated[str | None, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")] = Field(
+        None, description="Offentlig e-postadresse for tjenesten (aldri en privatperson)."
+    )
+    web: Annotated[str | None, Field(pattern=r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$")] = Field(
+        None, description="Nettadresse, med https://."
+    )
+    address: str | None = Field(None, description="Besøks- eller postadresse.")
+    opening_hours: str | None = Field(None, description="Åpningstider slik kilden oppgir dem.")
+    note: str | None = Field(None, description="Merknad til kontaktpunktet.")
+    source: SourceRef = Field(description="Hvor opplysningen kommer fra.")
+
+    @model_validator(mode="after")
+    def _some_channel(self):
+        if not (self.phone or self.email or self.web or self.address):
+            raise ValueError("kontaktpunktet mangler både telefon, e-post, nettadresse og adresse")
+        return self
+
+
+OrgKind = Literal[
+    "krisesenter", "nav-kontor", "kommune", "kommunal-enhet", "politi", "stiftelse",
+    "statlig", "forum", "fylkeskommune", "nasjonal-tjeneste", "annet",
+]
+
+
+class Organisation(Entity):
+    id: Id
+    name: str = Field(description="Fullt navn, slik det står i kilden.")
+    short_name: str | None = Field(None, description="Kort navn til bruk i tekst og tabeller.")
+    kind: OrgKind = Field(description="Hva slags organisasjon.")
+    legal_form: str | None = Field(None, description="Organisasjonsform, f.eks. IKS.")
+    part_of: Id | None = Field(None, description="Organisasjonen denne er en enhet i.")
+    owned_by: list[Id] = Field(default_factory=list, description="Eiere (for IKS: eierkommunene).")
+    serves: list[Id] = Field(default_factory=list, description="Kommunene tjenesten dekker.")
+    serves_note: str | None = Field(None, description="Hvem tjenesten er for, når det er avgrenset.")
+    description: Markdown | None = None
+    contacts: list[Contact] = Field(default_factory=list, description="Tjenestens kontaktpunkter.")
+    ended_on: dt.date | None = Field(None, description="Dato organisasjonen opphørte eller fikk nytt navn.")
+    replaced_by: Id | None = Field(None, description="Organisasjonen som overtok.")
+    source: SourceRef
+
+
+RoleKind = Literal["rolle", "bruker", "ekstern"]
+
+
+class Role(Entity):
+    id: Id
+    name: str = Field(description="Rollens navn, f.eks. «Primærkontakt».")
+    kind: RoleKind = Field("rolle", description="rolle (i en organisasjon), bruker (personen selv) eller ekstern.")
+    also_called: list[str] = Field(default_factory=list, description="Andre navn kildene bruker.")
+    organisations: list[Id] = Field(
+        default_factory=list, description="Organisasjonene rollen finnes i."
+    )
+    organisation_kinds: list[OrgKind] = Field(
+        default_factory=list,
+        description="Slags organisasjoner rollen finnes i, f.eks. nav-kontor. Tomt sammen med "
+        "organisations: en generell rolle.",
+    )
+    description: Markdown | None = None
+    source: SourceRef
+
+
+# --------------------------------------------------------------------------- laws, documents, glossary
+
+
+class LawChange(Strict):
+    date: dt.date = Field(description="Datoen endringen trådte i kraft.")
+    kind: Literal["endret", "omskrevet", "opphevet", "henvisning"] = Field(
+        description="endret, omskrevet, opphevet, eller gjort om til en henvisning til en annen lov."
+    )
+    summary: str = Field(description="Hva endringen gikk ut på.")
+    see: Id | None = Field(None, description="Loven det nå henvises til.")
+    source: SourceRef
+
+
+class Paragraph(Strict):
+    id: str = Field(pattern=r"^§ ?\d+[a-z]?(-\d+)?( ?[a-z])?$|^kap\. ?\d+$", description="F.eks. «§ 4», «§ 4 a» eller «kap. 4».")
+    title: str | None = None
+    changes: list[LawChange] = Field(default_factory=list)
+
+
+class Law(Entity):
+    id: Id
+    kind: Literal["lov", "forskrift"]
+    official_id: str | None = Field(
+        None, pattern=r"^(LOV|FOR)-\d{4}-\d{2}-\d{2}-\d+$",
+        description="Lovdatas id, f.eks. LOV-2009-06-19-44. Tom når ukjent.",
+    )
+    title: str = Field(description="Lovens fulle tittel.")
+    short_name: str | None = Field(None, description="Korttittel, f.eks. krisesenterlova.")
+    in_force: dt.date | None = None
+    repealed_on: dt.date | None = None
+    paragraphs: list[Paragraph] = Field(default_factory=list)
+    source: SourceRef
+
+    @property
+    def lovdata_url(self) -> str | None:
+        if not self.official_id:
+            return None
+        kind, rest = self.official_id.split("-", 1)
+        return f"https://lovdata.no/{'lov' if kind == 'LOV' else 'forskrift'}/{rest}"
+
+
+class Measure(Strict):
+    number: str = Field(description="Tiltakets nummer i planen.")
+    text: str | None = Field(None, description="Hva tiltaket går ut på, når kilden sier det.")
+
+
+class Document(Entity):
+    id: Id
+    kind: Literal["handlingsplan", "veileder", "evaluering", "verdidokument", "retningslinjer",
+                  "selskapsavtale", "plan", "instruks", "rutine", "annet"]
+    title: str
+    publisher: str | None = Field(None, description="Utgiver slik kilden oppgir den.")
+    year: int | None = None
+    first_year: int | None = Field(None, description="Første år planen gjelder.")
+    last_year: int | None = Field(None, description="Siste år planen gjelder.")
+    measures: list[Measure] = Field(default_factory=list)
+    superseded: bool = Field(False, description="Dokumentet er erstattet av et nyere.")
+    superseded_note: str | None = None
+    url: str | None = None
+    source: SourceRef
+
+
+class Term(Strict):
+    term: str = Field(description="Forkortelsen eller ordet, slik det står i teksten.")
+    expansion: str | None = Field(None, description="Hva forkortelsen står for.")
+    explanation: str = Field(description="Forklaring i klarspråk.")
+    source: SourceRef | None = None
+
+
+class Glossary(Entity):
+    terms: list[Term]
+
+
+class Source(Strict):
+    id: Id
+    title: str
+    kind: Literal["dokument", "nettside", "prosjektbrief"]
+    file: str | None = Field(None, description="Filen med kildeteksten, relativt til repoet.")
+    url: str | None = None
+    date: dt.date | None = None
+    date_note: str | None = None
+
+
+class Sources(Entity):
+    sources: list[Source]
+
+
+# --------------------------------------------------------------------------- blocks in a routine
+
+
+class Deadline(Strict):
+    """Exactly one of within / by / when / rule."""
+
+    within: Duration | None = Field(None, description="Frist som varighet (ISO 8601), f.eks. PT48H.")
+    by: dt.date | None = Field(None, description="Frist som dato.")
+    when: Literal["snarest", "straks", "løpende", "i-god-tid"] | None = Field(
+        None, description="Frist uten fast tid."
+    )
+    rule: Id | None = Field(None, description="Fristen er en navngitt tidsregel (id).")
+    after: str | None = Field(None, description="Hendelsen fristen regnes fra, f.eks. «søknaden er mottatt».")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        # 'deadline: PT48H' and 'deadline: snarest' are shorthand for the mapping form.
+        if isinstance(value, str):
+            if value.startswith("P"):
+                return {"within": value}
+            if re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+                return {"by": value}
+            return {"when": value}
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("within", "by", "when", "rule") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("en frist har nøyaktig én av within, by, when eller rule")
+        return self
+
+
+class Step(Strict):
+    actor: Ref = Field(description="Hvem som handler: id for en rolle eller organisasjon.")
+    action: Markdown = Field(description="Hva som gjøres.")
+    deadline: Deadline | None = None
+    condition: str | None = Field(None, description="Vilkår, f.eks. «med kvinnens samtykke».")
+    to: list[Ref] = Field(default_factory=list, description="Hvem som varsles eller kontaktes.")
+    note: Markdown | None = None
+
+
+class Procedure(Strict):
+    id: Id
+    title: str
+    intro: Markdown | None = None
+    limit: Deadline | None = Field(None, description="Rammen alle stegene må holde seg innenfor.")
+    steps: list[Step] = Field(min_length=1)
+
+
+class Responsibility(Strict):
+    duty: Markdown = Field(description="Plikten.")
+    responsible: list[Ref] = Field(min_length=1, description="Roller eller organisasjoner som har ansvaret.")
+    deadline: Deadline | None = None
+
+
+class Frequency(Strict):
+    times: int = Field(ge=1, le=366, description="Antall ganger per periode.")
+    per: Literal["uke", "måned", "år"]
+    also_when_needed: bool = Field(False, description="Også ved behov.")
+
+    @property
+    def words(self) -> str:
+        text = words.frequency_words(self.times, self.per)
+        return text + " og ved behov" if self.also_when_needed else text
+
+
+class Meeting(Strict):
+    id: Id
+    title: str
+    frequency: Frequency
+    convener: Ref = Field(description="Hvem som kaller inn (rolle eller organisasjon).")
+    participants: list[Ref] = Field(default_factory=list)
+    participants_note: str | None = None
+    agenda: list[str] = Field(default_factory=list)
+    tasks: list[str] = Field(default_factory=list, description="Oppgaver møtet/forumet har.")
+    description: Markdown | None = None
+
+
+class TimeRule(Strict):
+    id: Id = Field(description="Navnet på regelen. Samme id i to rutiner må ha samme verdi.")
+    name: str
+    value: Duration | None = Field(None, description="Varigheten regelen setter.")
+    starts: dt.date | None = Field(None, description="Datoen regelen gjelder fra.")
+    qualifier: Literal["maks", "minst", "normalt maks", "inntil", "innen", "i"] | None = None
+    applies_to: list[Ref] = Field(default_factory=list)
+    text: Markdown = Field(description="Regelen forklart for leseren.")
+
+    @model_validator(mode="after")
+    def _value_or_start(self):
+        if self.value is None and self.starts is None:
+            raise ValueError("en tidsregel trenger value (varighet) eller starts (dato)")
+        return self
+
+
+class RoleTasks(Strict):
+    actor: Ref
+    tasks: list[str] = Field(min_length=1)
+
+
+class Alternative(Strict):
+    id: Id
+    title: str
+    text: Markdown
+    points: list[str] = Field(default_factory=list)
+    contacts: list[Ref] = Field(default_factory=list)
+
+
+class Phase(Strict):
+    id: Id
+    number: int
+    title: str
+    result: Markdown | None = None
+    text: Markdown | None = None
+    alternatives: list[Alternative] = Field(default_factory=list)
+    tasks: list[RoleTasks] = Field(default_factory=list)
+
+
+class Table(Strict):
+    id: Id
+    caption: str
+    columns: list[str] = Field(min_length=1)
+    rows: list[list[str]] = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _row_widths(self):
+        for i, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise ValueError(f"rad {i + 1} har {len(row)} celler, men tabellen har {len(self.columns)} kolonner")
+        return self
+
+
+class ContactList(Strict):
+    title: str
+    entries: list[Ref] = Field(min_length=1, description="Kontaktpunkter: organisasjon/kontakt-id.")
+
+
+class Level(Strict):
+    number: int
+    colour: Literal["grønn", "gul", "oransje", "rød"]
+    title: str
+    need: Markdown = Field(description="Hvilket behov innbyggeren har på nivået.")
+    measures: Markdown | None = None
+    plan: str | None = Field(None, description="Plan som etableres (målplan, IP).")
+    coordinator: list[Ref] = Field(default_factory=list, description="Hvem som etablerer og koordinerer planen.")
+
+
+class Levels(Strict):
+    id: Id
+    title: str
+    levels: list[Level] = Field(min_length=1)
+
+
+class ItemList(Strict):
+    title: str | None = None
+    ordered: bool = False
+    items: list[Markdown] = Field(min_length=1)
+
+
+class PlanMeasures(Strict):
+    title: str = Field(description="Overskrift, f.eks. «Tiltak for perioden 2016–2018».")
+    first_year: int | None = None
+    last_year: int | None = None
+    items: list[Markdown] = Field(min_length=1)
+
+
+class RoleDescription(Strict):
+    actor: Ref
+    text: Markdown
+
+
+BLOCK_KINDS = (
+    "text", "responsibility", "procedure", "meeting", "rule", "phase", "table", "contacts",
+    "list", "levels", "measures", "role",
+)
+
+
+class Block(Strict):
+    """One block of a section; exactly one key is set."""
+
+    text: Markdown | None = None
+    responsibility: Responsibility | None = None
+    procedure: Procedure | None = None
+    meeting: Meeting | None = None
+    rule: TimeRule | None = None
+    phase: Phase | None = None
+    table: Table | None = None
+    contacts: ContactList | None = None
+    list: ItemList | None = None
+    levels: Levels | None = None
+    measures: PlanMeasures | None = None
+    role: RoleDescription | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in BLOCK_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("en blokk har nøyaktig én nøkkel: " + ", ".join(BLOCK_KINDS))
+        return self
+
+    @property
+    def kind(self) -> str:
+        for k in BLOCK_KINDS:
+            if getattr(self, k) is not None:
+                return k
+        raise AssertionError("validated block without kind")
+
+    @property
+    def value(self) -> Any:
+        return getattr(self, self.kind)
+
+
+class Section(Strict):
+    id: Id
+    title: str
+    blocks: list[Block] = Field(default_factory=list)
+    sections: list["Section"] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- routine
+
+
+class Signatory(Strict):
+    party: Id = Field(description="Parten (organisasjons-id) som signerer.")
+    role: Ref | None = Field(None, description="Rollen til den som signerer, f.eks. nav-leder.")
+    name: str | None = Field(None, description="Navn på den som signerer. Tomt når kilden ikke oppgir det.")
+
+
+class Signing(Strict):
+    method: Literal["papir", "digital"] = Field(description="Hvordan rutinen ble signert.")
+    place: str | None = None
+    date: dt.date | None = None
+    signatories: list[Signatory] = Field(min_length=1)
+    signed_copy: str | None = Field(None, description="Sti til signert kopi, hvis den finnes.")
+    note: str | None = None
+
+
+class Approval(Strict):
+    by: str = Field(description="Hvem som vedtok, f.eks. «Styret i Krisesenteret i Moss IKS».")
+    on: dt.date
+    organisation: Id | None = None
+    source: SourceRef
+
+
+class LegalRef(Strict):
+    law: Id
+    paragraph: str | None = Field(None, description="Paragraf, f.eks. «§ 4». Tom når hele loven menes.")
+    note: str | None = None
+
+
+class DocumentRef(Strict):
+    document: Id
+    measures: list[str] = Field(default_factory=list, description="Tiltaksnumrene rutinen bygger på.")
+    note: str | None = None
+
+
+class ChangeLogEntry(Strict):
+    version: int = Field(ge=1)
+    date: dt.date
+    summary: str
+
+
+class Attachment(Strict):
+    id: Id
+    title: str
+    file: str | None = Field(None, description="Filen, når vi har den. Tom når bare tittelen er kjent.")
+    note: str | None = None
+
+
+class Period(Strict):
+    first_year: int = Field(ge=1900, le=2100)
+    last_year: int = Field(ge=1900, le=2100)
+
+    @property
+    def words(self) -> str:
+        return words.period_words(self.first_year, self.last_year)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.last_year < self.first_year:
+            raise ValueError("last_year kommer før first_year")
+        return self
+
+
+RoutineKind = Literal["samarbeidsrutine", "ansvarsdeling", "arbeidsprosess", "strategiplan", "rapport"]
+KIND_WORDS = {
+    "samarbeidsrutine": "Samarbeidsrutine",
+    "ansvarsdeling": "Ansvarsdeling",
+    "arbeidsprosess": "Arbeidsprosess",
+    "strategiplan": "Strategiplan",
+    "rapport": "Rapport",
+}
+
+
+class Routine(Entity):
+    id: Id
+    title: str
+    kind: RoutineKind
+    summary: Markdown = Field(description="Kort sammendrag for forsiden og søk.")
+    owner: Id | None = Field(None, description="Organisasjonen som eier rutinen. Tom når kilden ikke sier det.")
+    parties: list[Id] = Field(default_factory=list, description="Partene (organisasjons-id-er).")
+    external_actors: list[Ref] = Field(
+        default_factory=list, description="Aktører som ikke er parter, men har steg i rutinen."
+    )
+    version: int = Field(ge=1, description="Versjonsnummer; økes ved hver innholdsendring.")
+    status: Literal["utkast", "gjeldende", "til-revisjon", "utgått"]
+    valid_from: dt.date | None = Field(None, description="Datoen rutinen gjelder fra.")
+    review_by: dt.date | None = Field(None, description="Datoen rutinen skal være evaluert/revidert innen.")
+    period: Period | None = Field(None, description="Planperioden, for planer.")
+    issued: str | None = Field(None, description="Utgivelsestid slik kilden oppgir den, f.eks. «mai 2019».")
+    approved: Approval | None = None
+    signing: Signing | None = None
+    legal_basis: list[LegalRef] = Field(default_factory=list)
+    governing_documents: list[DocumentRef] = Field(default_factory=list)
+    sections: list[Section] = Field(min_length=1)
+    attachments: list[Attachment] = Field(default_factory=list)
+    change_log: list[ChangeLogEntry] = Field(min_length=1)
+    source: SourceRef
+
+    def walk_sections(self):
+        """Yield (path, section) depth-first, path being the YAML path to the section."""
+        stack = [(("sections", i), s) for i, s in reversed(list(enumerate(self.sections)))]
+        while stack:
+            path, section = stack.pop()
+            yield path, section
+            for i, sub in reversed(list(enumerate(section.sections))):
+                stack.append((path + ("sections", i), sub))
+
+    def walk_blocks(self):
+        """Yield (path, block) for every block in every section."""
+        for path, section in self.walk_sections():
+            for i, block in enumerate(section.blocks):
+                yield path + ("blocks", i), block
+
+
+# --------------------------------------------------------------------------- file kinds
+
+# Folder (or file) under data/ -> model. One entity per file in a folder.
+FOLDER_KINDS: dict[str, type[Entity]] = {
+    "organisations": Organisation,
+    "roles": Role,
+    "routines": Routine,
+    "laws": Law,
+    "documents": Document,
+}
+FILE_KINDS: dict[str, type[Entity]] = {
+    "glossary.yml": Glossary,
+    "sources.yml": Sources,
+}

@@ -1,0 +1,76 @@
+"""Norwegian words for values: durations, dates, frequencies, deadlines.
+
+Readers see these words; the data holds only the values, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from babel.dates import format_date
+
+LOCALE = "nb_NO"
+
+# (singular, plural) per unit
+_UNITS = {
+    "years": ("år", "år"),
+    "months": ("måned", "måneder"),
+    "weeks": ("uke", "uker"),
+    "days": ("døgn", "døgn"),
+    "hours": ("time", "timer"),
+    "minutes": ("minutt", "minutter"),
+}
+
+
+def _count(n: int, unit: str) -> str:
+    one, many = _UNITS[unit]
+    return f"{n} {one if n == 1 else many}"
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " og " + parts[-1]
+
+
+@lru_cache(maxsize=4096)
+def duration_words(iso: str) -> str:
+    """'PT48H' -> '48 timer', 'P3M' -> '3 måneder', 'P2D' -> '2 døgn', 'P1Y6M' -> '1 år og 6 måneder'."""
+    from .model import parse_duration_parts
+
+    parts = parse_duration_parts(iso)
+    return _join([_count(n, unit) for unit, n in parts if n])
+
+
+def date_words(value: dt.date) -> str:
+    """2018-03-01 -> '1. mars 2018'."""
+    return format_date(value, format="d. MMMM y", locale=LOCALE)
+
+
+def short_date(value: dt.date) -> str:
+    """2018-03-14 -> '14.03.2018'."""
+    return value.strftime("%d.%m.%Y")
+
+
+_PER = {"uke": ("i uken", "ukentlig"), "måned": ("i måneden", "månedlig"), "år": ("i året", "årlig")}
+
+
+def frequency_words(times: int, per: str) -> str:
+    """(1, 'år') -> 'årlig', (4, 'år') -> '4 ganger i året'."""
+    in_the, adverb = _PER[per]
+    if times == 1:
+        return adverb
+    return f"{times} ganger {in_the}"
+
+
+WHEN_WORDS = {
+    "snarest": "så snart som mulig",
+    "straks": "straks",
+    "løpende": "løpende",
+    "i-god-tid": "i god tid i forveien",
+}
+
+
+def period_words(first_year: int, last_year: int) -> str:
+    return f"{first_year}–{last_year}"
