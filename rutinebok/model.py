@@ -150,6 +150,9 @@ class Contact(Strict):
     address: str | None = Field(None, description="Besøks- eller postadresse.")
     opening_hours: str | None = Field(None, description="Åpningstider slik kilden oppgir dem.")
     note: str | None = Field(None, description="Merknad til kontaktpunktet.")
+    as_of: dt.date | None = Field(
+        None, description="Datoen kilden bekreftet opplysningen. Gamle opplysninger flagges av sjekken."
+    )
     source: SourceRef = Field(description="Hvor opplysningen kommer fra.")
 
     @model_validator(mode="after")

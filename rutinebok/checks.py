@@ -1,0 +1,450 @@
+"""Checks across files: references, parties and signatories, dates, deadlines, rules, laws.
+
+Each check yields Findings with a stable code (findings.CODES) and the position of the
+value it is about. `today` is a parameter so results are reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Iterable
+
+from .findings import Finding, did_you_mean
+from .load import Dataset, SourceFile
+from .model import Deadline, Duration, Routine
+from .words import date_words
+
+STALE_CONTACT_YEARS = 3
+KIND_WORDS = {"organisations": "organisasjon", "roles": "rolle", "routines": "rutine",
+              "laws": "lov", "documents": "dokument"}
+_LINK = re.compile(r"\]\(@([a-z0-9][a-z0-9-]*)(?:#([a-z0-9][a-z0-9-]*))?\)")
+
+
+class Checker:
+    def __init__(self, ds: Dataset, today: dt.date):
+        self.ds = ds
+        self.today = today
+        self.out: list[Finding] = []
+        self.orgs = ds.organisations
+        self.roles = ds.roles
+        self.actors = {**ds.organisations, **ds.roles}
+        self.ids = ds.ids()
+        self.source_ids = {s.id for s in ds.sources.sources} if ds.sources else set()
+        self.rules: dict[str, tuple] = {}  # rule id -> (routine, path, rule) of first statement
+        for routine in ds.routines.values():
+            for path, block in routine.walk_blocks():
+                if block.rule is not None and block.rule.id not in self.rules:
+                    self.rules[block.rule.id] = (routine, path + ("rule",), block.rule)
+
+    # ------------------------------------------------------------------ helpers
+
+    def add(self, src: SourceFile, code: str, severity: str, path: tuple, message: str,
+            hint: str = "") -> None:
+        self.out.append(src.finding(code, severity, path, message, hint))
+
+    def ref(self, src: SourceFile, path: tuple, value: str, pool: dict, what: str) -> bool:
+        """Check that `value` names something in `pool`; report RB010 with suggestions if not."""
+        if value in pool:
+            return True
+        if value in self.ids:
+            self.add(src, "RB029", "error", path,
+                     f"«{value}» finnes, men er en annen slags ting ({KIND_WORDS[self.ids[value]]}), ikke {what}")
+            return False
+        self.add(src, "RB010", "error", path, f"ukjent {what} «{value}»",
+                 did_you_mean(value, pool) or f"ingen {what} med den id-en finnes")
+        return False
+
+    def actor(self, src: SourceFile, path: tuple, value: str) -> bool:
+        if "/" in value:
+            return self.contact(src, path, value)
+        return self.ref(src, path, value, self.actors, "rolle eller organisasjon")
+
+    def contact(self, src: SourceFile, path: tuple, value: str) -> bool:
+        org_id, _, contact_id = value.partition("/")
+        if not self.ref(src, path, org_id, self.orgs, "organisasjon"):
+            return False
+        ids = [c.id for c in self.orgs[org_id].contacts]
+        if contact_id and contact_id not in ids:
+            self.add(src, "RB010", "error", path, f"{org_id} har ikke kontaktpunktet «{contact_id}»",
+                     did_you_mean(contact_id, ids) or ("kontaktpunkter: " + ", ".join(ids) if ids else
+                                                       f"{org_id} har ingen kontaktpunkter"))
+            return False
+        return True
+
+    def source(self, src: SourceFile, path: tuple, source_ref) -> None:
+        if source_ref is not None and self.ds.sources is not None:
+            self.ref(src, path + ("document",), source_ref.document,
+                     dict.fromkeys(self.source_ids), "kilde")
+
+    def unique(self, src: SourceFile, items: Iterable[tuple[tuple, str]], what: str) -> None:
+        seen: dict[str, tuple] = {}
+        for path, key in items:
+            if key in seen:
+                self.add(src, "RB011", "error", path, f"{what} «{key}» finnes to ganger",
+                         "id-er må være unike")
+            else:
+                seen[key] = path
+
+    # ------------------------------------------------------------------ entities
+
+    def check_sources(self) -> None:
+        if self.ds.sources is None:
+            return
+        src = self.ds.source_of(self.ds.sources)
+        self.unique(src, ((("sources", i, "id"), s.id) for i, s in enumerate(self.ds.sources.sources)), "kilden")
+
+    def check_glossary(self) -> None:
+        if self.ds.glossary is None:
+            return
+        src = self.ds.source_of(self.ds.glossary)
+        self.unique(src, ((("terms", i, "term"), t.term) for i, t in enumerate(self.ds.glossary.terms)), "ordet")
+        for i, term in enumerate(self.ds.glossary.terms):
+            self.source(src, ("terms", i, "source"), term.source)
+
+    def check_organisation(self, org) -> None:
+        src = self.ds.source_of(org)
+        for field in ("owned_by", "serves"):
+            for i, ref in enumerate(getattr(org, field)):
+                self.ref(src, (field, i), ref, self.orgs, "organisasjon")
+        for field in ("part_of", "replaced_by"):
+            if getattr(org, field):
+                self.ref(src, (field,), getattr(org, field), self.orgs, "organisasjon")
+        self.source(src, ("source",), org.source)
+        self.unique(src, ((("contacts", i, "id"), c.id) for i, c in enumerate(org.contacts)), "kontaktpunktet")
+        for i, c in enumerate(org.contacts):
+            self.source(src, ("contacts", i, "source"), c.source)
+            if c.as_of and (self.today - c.as_of).days > 365 * STALE_CONTACT_YEARS:
+                self.add(src, "RB023", "warning", ("contacts", i, "as_of"),
+                         f"«{c.label}» er sist bekreftet {date_words(c.as_of)}",
+                         "kontroller opplysningen mot en ny kilde og oppdater as_of")
+        if org.ended_on is None and not any(c.phone for c in org.contacts):
+            self.add(src, "RB023", "warning", ("contacts",), f"{org.name} har ikke noe telefonnummer registrert",
+                     "legg inn nummeret med kilde når en offentlig kilde oppgir det; gjett aldri")
+
+    def check_role(self, role) -> None:
+        src = self.ds.source_of(role)
+        for i, ref in enumerate(role.organisations):
+            self.ref(src, ("organisations", i), ref, self.orgs, "organisasjon")
+        self.source(src, ("source",), role.source)
+
+    def check_law(self, law) -> None:
+        src = self.ds.source_of(law)
+        self.source(src, ("source",), law.source)
+        if not law.official_id:
+            self.add(src, "RB023", "warning", ("official_id",), f"Lovdata-id for «{law.title}» er ukjent",
+                     "slå opp id-en på lovdata.no og legg den inn")
+        self.unique(src, ((("paragraphs", i, "id"), p.id) for i, p in enumerate(law.paragraphs)), "paragrafen")
+        for i, p in enumerate(law.paragraphs):
+            for j, change in enumerate(p.changes):
+                self.source(src, ("paragraphs", i, "changes", j, "source"), change.source)
+                if change.see:
+                    self.ref(src, ("paragraphs", i, "changes", j, "see"), change.see, self.ds.laws, "lov")
+
+    def check_document(self, doc) -> None:
+        src = self.ds.source_of(doc)
+        self.source(src, ("source",), doc.source)
+        self.unique(src, ((("measures", i, "number"), m.number) for i, m in enumerate(doc.measures)), "tiltaket")
+
+    # ------------------------------------------------------------------ routines
+
+    def check_routine(self, r: Routine) -> None:
+        src = self.ds.source_of(r)
+        self.source(src, ("source",), r.source)
+        if r.owner:
+            self.ref(src, ("owner",), r.owner, self.orgs, "organisasjon")
+        parties = []
+        for i, p in enumerate(r.parties):
+            if self.ref(src, ("parties", i), p, self.orgs, "organisasjon"):
+                parties.append(self.orgs[p])
+        for i, a in enumerate(r.external_actors):
+            self.actor(src, ("external_actors", i), a)
+        self.unique(src, ((("parties", i), p) for i, p in enumerate(r.parties)), "parten")
+        self.check_dates(r, src)
+        self.check_signing(r, src)
+        self.check_legal(r, src)
+        for i, d in enumerate(r.governing_documents):
+            path = ("governing_documents", i)
+            if self.ref(src, path + ("document",), d.document, self.ds.documents, "styringsdokument"):
+                doc = self.ds.documents[d.document]
+                numbers = [m.number for m in doc.measures]
+                for j, m in enumerate(d.measures):
+                    if m not in numbers:
+                        self.add(src, "RB010", "error", path + ("measures", j),
+                                 f"«{doc.title}» har ikke tiltak nr. {m}",
+                                 did_you_mean(m, numbers) or "legg tiltaket inn i dokumentets measures")
+                if doc.superseded:
+                    self.add(src, "RB025", "warning", path + ("document",),
+                             f"rutinen bygger på «{doc.title}», som er erstattet",
+                             doc.superseded_note or "vis til det nye dokumentet")
+        self.unique(src, ((("attachments", i, "id"), a.id) for i, a in enumerate(r.attachments)), "vedlegget")
+        self.check_blocks(r, src, parties)
+        versions = [c.version for c in r.change_log]
+        if versions and max(versions) != r.version:
+            self.add(src, "RB009", "error", ("version",),
+                     f"versjon {r.version} stemmer ikke med endringsloggen (høyeste versjon der er {max(versions)})",
+                     "legg til en linje i change_log for den nye versjonen")
+
+    def check_dates(self, r: Routine, src: SourceFile) -> None:
+        if r.valid_from and r.review_by and r.review_by <= r.valid_from:
+            self.add(src, "RB015", "error", ("review_by",),
+                     f"revisjonsdatoen {date_words(r.review_by)} er ikke etter at rutinen trer i kraft "
+                     f"({date_words(r.valid_from)})", "en rutine må gjelde en stund før den revideres")
+        if r.status == "utgått":
+            return
+        if r.review_by and r.review_by < self.today:
+            years = (self.today - r.review_by).days // 365
+            ago = f", for {years} år siden" if years >= 1 else ""
+            self.add(src, "RB012", "warning", ("review_by",),
+                     f"rutinen skulle vært evaluert innen {date_words(r.review_by)}{ago}",
+                     "evaluer rutinen og sett ny review_by, eller sett status: utgått")
+        if r.period and r.period.last_year < self.today.year:
+            self.add(src, "RB013", "warning", ("period", "last_year"),
+                     f"planperioden {r.period.words} er over", "lag en ny plan, eller sett status: utgått")
+        if r.kind == "samarbeidsrutine" and r.review_by is None:
+            self.add(src, "RB023", "warning", ("review_by",),
+                     "rutinen har ingen dato for evaluering eller revisjon", "sett review_by")
+
+    def check_signing(self, r: Routine, src: SourceFile) -> None:
+        s = r.signing
+        if s is None:
+            if r.parties and r.status != "utgått":
+                self.add(src, "RB016", "warning", ("parties",),
+                         "ingen signering er registrert for partene", "legg inn signing når rutinen er signert")
+            return
+        if s.date and r.valid_from and s.date > r.valid_from:
+            self.add(src, "RB014", "warning", ("signing", "date"),
+                     f"rutinen ble signert {date_words(s.date)}, etter at den trådte i kraft "
+                     f"{date_words(r.valid_from)}", "sjekk datoene; en rutine bør signeres før den gjelder")
+        signed = {}
+        for i, sig in enumerate(s.signatories):
+            path = ("signing", "signatories", i)
+            if self.ref(src, path + ("party",), sig.party, self.orgs, "organisasjon"):
+                if sig.party not in r.parties:
+                    self.add(src, "RB017", "error", path + ("party",), f"{sig.party} signerer, men er ikke part",
+                             did_you_mean(sig.party, r.parties) or "legg den til i parties, eller fjern signaturen")
+            if sig.role:
+                self.actor(src, path + ("role",), sig.role)
+            if sig.party in signed:
+                self.add(src, "RB011", "error", path + ("party",), f"{sig.party} har to signaturfelt")
+            signed[sig.party] = i
+        for i, p in enumerate(r.parties):
+            if p not in signed:
+                self.add(src, "RB016", "error", ("parties", i), f"parten {p} har ikke noe signaturfelt",
+                         "legg til en linje under signing.signatories")
+        unnamed = [sig.party for sig in s.signatories if not sig.name]
+        if unnamed:
+            self.add(src, "RB023", "warning", ("signing", "signatories"),
+                     f"navnet på den som signerte er ukjent for {len(unnamed)} av {len(s.signatories)} parter",
+                     "legg inn navn bare når et offentlig dokument oppgir dem")
+
+    def check_legal(self, r: Routine, src: SourceFile) -> None:
+        approved = r.approved.on if r.approved else (r.signing.date if r.signing else None)
+        if r.approved:
+            self.source(src, ("approved", "source"), r.approved.source)
+            if r.approved.organisation:
+                self.ref(src, ("approved", "organisation"), r.approved.organisation, self.orgs, "organisasjon")
+        for i, lr in enumerate(r.legal_basis):
+            path = ("legal_basis", i)
+            if not self.ref(src, path + ("law",), lr.law, self.ds.laws, "lov eller forskrift"):
+                continue
+            law = self.ds.laws[lr.law]
+            if law.repealed_on and (approved is None or law.repealed_on > approved):
+                self.add(src, "RB021" if approved else "RB022", "warning", path + ("law",),
+                         f"{law.short_name or law.title} ble opphevet {date_words(law.repealed_on)}")
+            if lr.paragraph is None:
+                continue
+            paragraphs = {p.id: p for p in law.paragraphs}
+            para = paragraphs.get(lr.paragraph)
+            if para is None:
+                self.add(src, "RB010", "error", path + ("paragraph",),
+                         f"{law.short_name or law.title} har ikke {lr.paragraph} i dataene",
+                         did_you_mean(lr.paragraph, paragraphs) or f"legg paragrafen inn i {law.file}")
+                continue
+            name = f"{law.short_name or law.title} {para.id}"
+            for change in para.changes:
+                what = {"endret": "endret", "omskrevet": "skrevet om", "opphevet": "opphevet",
+                        "henvisning": "gjort om til en henvisning"}[change.kind]
+                if approved and change.date > approved:
+                    self.add(src, "RB021", "warning", path + ("paragraph",),
+                             f"{name} ble {what} {date_words(change.date)}, etter at rutinen ble vedtatt "
+                             f"{date_words(approved)}: {change.summary}", "kontroller at rutinen fortsatt stemmer")
+                elif approved is None:
+                    self.add(src, "RB022", "warning", path + ("paragraph",),
+                             f"{name} er {what} siden: {date_words(change.date)}. {change.summary}",
+                             "kontroller at rutinen fortsatt stemmer med loven")
+
+    # ------------------------------------------------------------------ blocks
+
+    def party_actor(self, src: SourceFile, path: tuple, value: str, r: Routine, parties: list) -> None:
+        """RB018: an actor must belong to a party, or be declared external, or be the user."""
+        if not self.actor(src, path, value) or not r.parties or "/" in value:
+            return
+        if value in r.external_actors:
+            return
+        if value in self.orgs:
+            if value not in r.parties:
+                self.add(src, "RB018", "error", path, f"{value} har en oppgave, men er ikke part i rutinen",
+                         "legg den til i parties eller external_actors")
+            return
+        role = self.roles[value]
+        if role.kind == "bruker" or (not role.organisations and not role.organisation_kinds):
+            return
+        kinds = {p.kind for p in parties}
+        if set(role.organisations) & set(r.parties) or kinds & set(role.organisation_kinds):
+            return
+        self.add(src, "RB018", "error", path,
+                 f"rollen «{role.name}» finnes ikke hos noen av partene",
+                 "legg rollen til i external_actors, eller knytt den til en part")
+
+    def deadline_duration(self, d: Deadline | None) -> Duration | None:
+        if d is None:
+            return None
+        if d.within:
+            return d.within
+        if d.rule and d.rule in self.rules:
+            return self.rules[d.rule][2].value
+        return None
+
+    def check_deadline(self, src: SourceFile, path: tuple, d: Deadline | None) -> None:
+        if d is not None and d.rule:
+            self.ref(src, path + ("rule",), d.rule, self.rules, "tidsregel")
+
+    def check_blocks(self, r: Routine, src: SourceFile, parties: list) -> None:
+        section_ids = []
+        for path, section in r.walk_sections():
+            section_ids.append((path + ("id",), section.id))
+        self.unique(src, section_ids, "seksjonen")
+        block_ids = []
+        for path, block in r.walk_blocks():
+            kind, value = block.kind, block.value
+            bpath = path + (kind,)
+            if hasattr(value, "id") and kind != "rule":
+                block_ids.append((bpath + ("id",), value.id))
+            if kind == "text":
+                self.check_links(src, bpath, value)
+            elif kind == "procedure":
+                self.check_procedure(r, src, bpath, value, parties)
+            elif kind == "responsibility":
+                for i, a in enumerate(value.responsible):
+                    self.party_actor(src, bpath + ("responsible", i), a, r, parties)
+                self.check_deadline(src, bpath + ("deadline",), value.deadline)
+            elif kind == "meeting":
+                self.party_actor(src, bpath + ("convener",), value.convener, r, parties)
+                for i, a in enumerate(value.participants):
+                    self.actor(src, bpath + ("participants", i), a)
+            elif kind == "rule":
+                self.check_rule(r, src, bpath, value)
+            elif kind == "phase":
+                for i, t in enumerate(value.tasks):
+                    self.party_actor(src, bpath + ("tasks", i, "actor"), t.actor, r, parties)
+                for i, alt in enumerate(value.alternatives):
+                    for j, c in enumerate(alt.contacts):
+                        self.actor(src, bpath + ("alternatives", i, "contacts", j), c)
+                    self.check_links(src, bpath + ("alternatives", i, "text"), alt.text)
+            elif kind == "contacts":
+                for i, c in enumerate(value.entries):
+                    self.actor(src, bpath + ("entries", i), c)
+            elif kind == "levels":
+                for i, level in enumerate(value.levels):
+                    for j, c in enumerate(level.coordinator):
+                        self.actor(src, bpath + ("levels", i, "coordinator", j), c)
+            elif kind == "role":
+                self.actor(src, bpath + ("actor",), value.actor)
+                self.check_links(src, bpath + ("text",), value.text)
+            elif kind == "list":
+                for i, item in enumerate(value.items):
+                    self.check_links(src, bpath + ("items", i), item)
+        self.unique(src, block_ids, "id-en")
+
+    def check_rule(self, r: Routine, src: SourceFile, path: tuple, rule) -> None:
+        for i, a in enumerate(rule.applies_to):
+            self.actor(src, path + ("applies_to", i), a)
+        first_routine, first_path, first = self.rules[rule.id]
+        if first is rule:
+            return
+        if first.value != rule.value or first.starts != rule.starts:
+            def show(x):
+                return x.value.words if x.value else date_words(x.starts)
+            self.add(src, "RB019", "error", path + ("value",),
+                     f"tidsregelen «{rule.id}» er {show(rule)} her, men {show(first)} i {first_routine.file}",
+                     "samme regel må ha samme verdi overalt; rett den som er feil")
+
+    def check_procedure(self, r: Routine, src: SourceFile, path: tuple, proc, parties: list) -> None:
+        self.check_deadline(src, path + ("limit",), proc.limit)
+        limit = self.deadline_duration(proc.limit)
+        total_key = None
+        origin = dt.datetime(2001, 1, 1)
+        moment = origin
+        for i, step in enumerate(proc.steps):
+            spath = path + ("steps", i)
+            self.party_actor(src, spath + ("actor",), step.actor, r, parties)
+            for j, t in enumerate(step.to):
+                self.actor(src, spath + ("to", j), t)
+            self.check_deadline(src, spath + ("deadline",), step.deadline)
+            self.check_links(src, spath + ("action",), step.action)
+            d = self.deadline_duration(step.deadline)
+            if d is None:
+                continue
+            moment = d.after(moment)
+            if limit is not None and d.sort_key() > limit.sort_key():
+                self.add(src, "RB020", "error", spath + ("deadline",),
+                         f"fristen {d.words} er lengre enn rammen for prosedyren ({limit.words})",
+                         "korte ned fristen, eller rett rammen")
+            elif limit is not None and total_key is None and moment > limit.after(origin):
+                total_key = i
+                self.add(src, "RB020", "warning", spath + ("deadline",),
+                         f"fristene til og med steg {i + 1} blir til sammen lengre enn rammen ({limit.words})",
+                         "sjekk om stegene kan gå parallelt, eller rett fristene")
+
+    def check_links(self, src: SourceFile, path: tuple, text: str | None) -> None:
+        if not text or "](@" not in text:
+            return
+        ids = self.ids
+        for m in _LINK.finditer(text):
+            target, anchor = m.group(1), m.group(2)
+            if target not in ids:
+                self.add(src, "RB024", "error", path, f"lenken @{target} peker på noe som ikke finnes",
+                         did_you_mean(target, ids) or "bruk id-en til en rutine, organisasjon, rolle eller lov")
+            elif anchor and target in self.ds.routines:
+                sections = [s.id for _, s in self.ds.routines[target].walk_sections()]
+                if anchor not in sections:
+                    self.add(src, "RB024", "error", path, f"rutinen {target} har ingen seksjon «{anchor}»",
+                             did_you_mean(anchor, sections))
+
+    # ------------------------------------------------------------------ all
+
+    def run(self) -> list[Finding]:
+        self.check_sources()
+        self.check_glossary()
+        for org in self.orgs.values():
+            self.check_organisation(org)
+        for role in self.roles.values():
+            self.check_role(role)
+        for law in self.ds.laws.values():
+            self.check_law(law)
+        for doc in self.ds.documents.values():
+            self.check_document(doc)
+        for routine in self.ds.routines.values():
+            self.check_routine(routine)
+        self.check_ended_references()
+        return self.out
+
+    def check_ended_references(self) -> None:
+        ended = {k: o for k, o in self.orgs.items() if o.ended_on and o.ended_on <= self.today}
+        if not ended:
+            return
+        for r in self.ds.routines.values():
+            if r.status == "utgått":
+                continue
+            src = self.ds.source_of(r)
+            for i, p in enumerate(r.parties):
+                if p in ended:
+                    o = ended[p]
+                    hint = f"nå: {o.replaced_by}" if o.replaced_by else ""
+                    self.add(src, "RB026", "warning", ("parties", i),
+                             f"{o.name} opphørte {date_words(o.ended_on)}", hint)
+
+
+def run_checks(ds: Dataset, today: dt.date) -> list[Finding]:
+    return Checker(ds, today).run()
