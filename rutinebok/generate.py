@@ -13,6 +13,7 @@ import json
 import random
 import re
 import shutil
+import sys
 from pathlib import Path
 
 HEADER = "# Syntetisk testdata – ikke ekte opplysninger\n"
@@ -76,7 +77,10 @@ RULES = (
 )
 RULE_REFERABLE = RULES[:3]  # values that fit inside a procedure's limit
 LIMIT = "P3M"
+LIMIT_DAYS = 89  # the shortest three calendar months, so the steps fit whatever the start
 DURATIONS = ("PT48H", "P2D", "P1M", "PT24H", "P1W")
+# Upper bound in days for each duration used (a month counted as 31).
+DAYS = {"PT48H": 2, "P2D": 2, "P1M": 31, "PT24H": 1, "P1W": 7, "P14D": 14}
 WHENS = ("snarest", "straks", "løpende")
 
 LAWS = (
@@ -295,18 +299,26 @@ def _glossary_text() -> str:
     return "".join(out)
 
 
-def _deadline(rng: random.Random, rules_here: list[tuple]) -> str | None:
-    """A step deadline as YAML (after 'deadline: '), mixing every form; None for no deadline."""
+def _deadline(rng: random.Random, rules_here: list[tuple], budget: list[int]) -> str | None:
+    """A step deadline as YAML (after 'deadline: '), mixing every form; None for no deadline.
+
+    The check adds up the step durations of a procedure and warns when they pass its
+    limit, so durations are drawn from `budget` (days left) and fall back to a word.
+    """
     r = rng.random()
     if r < 0.15:
         return None
-    if r < 0.55:
-        return rng.choice(DURATIONS)
-    if r < 0.70:
-        return f"{{within: {rng.choice(DURATIONS)}, after: {rng.choice(AFTERS)}}}"
-    if r < 0.82:
-        return rng.choice(WHENS)
-    return f"{{rule: {rng.choice(rules_here)[0]}, after: {rng.choice(AFTERS)}}}"
+    if r < 0.70:  # a duration: shorthand (PT48H) or mapping with 'after'
+        iso = rng.choice(DURATIONS)
+        if DAYS[iso] <= budget[0]:
+            budget[0] -= DAYS[iso]
+            return iso if r < 0.55 else f"{{within: {iso}, after: {rng.choice(AFTERS)}}}"
+    elif r >= 0.82 and rules_here:  # a named time rule stated in this routine
+        rule = rng.choice(rules_here)
+        if DAYS[rule[2]] <= budget[0]:
+            budget[0] -= DAYS[rule[2]]
+            return f"{{rule: {rule[0]}, after: {rng.choice(AFTERS)}}}"
+    return rng.choice(WHENS)  # 'snarest' and the like (also when the budget is spent)
 
 
 def _routine_text(i: int, rid: str, parties: list[dict], rng: random.Random, steps: int) -> str:
@@ -341,8 +353,10 @@ def _routine_text(i: int, rid: str, parties: list[dict], rng: random.Random, ste
          "signing:\n",
          f"  method: {'digital' if i % 2 else 'papir'}\n  place: {owner['place']}\n",
          f"  date: {signed.isoformat()}\n  signatories:\n"]
-    for p in parties:
-        o.append(f"    - party: {p['id']}\n      role: {SIGNER[p['kind']]}\n")
+    for k, p in enumerate(parties, 1):
+        # The check warns about unnamed signatories; these names are plainly made up.
+        o.append(f"    - party: {p['id']}\n      role: {SIGNER[p['kind']]}\n"
+                 f"      name: Testperson {i + 1}-{k}\n")
 
     law_a, law_b = LAWS
     o.append("legal_basis:\n"
@@ -402,12 +416,13 @@ def _routine_text(i: int, rid: str, parties: list[dict], rng: random.Random, ste
                  f"              title: {q(f'Slik går vi fram, del {k}')}\n"
                  f"              intro: Prosedyren starter når brukeren tar kontakt.\n"
                  f"              limit: {LIMIT}\n              steps:\n")
+        budget = [LIMIT_DAYS]
         for s in range(size):
             actor = USER_ROLE if rng.random() < 0.05 else (
                 rng.choice(party_ids) if rng.random() < 0.1 else rng.choice(roles))
             o.append(f"                - actor: {actor}\n"
                      f"                  action: {q(ACTIONS[(i + k + s) % len(ACTIONS)])}\n")
-            deadline = _deadline(rng, referable)
+            deadline = _deadline(rng, referable, budget)
             if deadline:
                 o.append(f"                  deadline: {deadline}\n")
             if rng.random() < 0.25:
@@ -570,7 +585,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = generate_corpus(args.out, args.routines, args.steps, args.orgs, args.seed)
     except (FileExistsError, ValueError) as exc:
-        print(f"feil: {exc}")
+        print(f"feil: {exc}", file=sys.stderr)
         return 2
     print(f"skrev {result['files']} filer ({result['bytes'] / 1_048_576:.1f} MiB) til {args.out}: "
           f"{result['routines']} rutiner à {args.steps} steg, "

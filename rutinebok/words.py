@@ -68,8 +68,28 @@ WHEN_WORDS = {
     "snarest": "så snart som mulig",
     "straks": "straks",
     "løpende": "løpende",
-    "i-god-tid": "i god tid i forveien",
+    "i-god-tid": "i god tid",
 }
+
+
+def deadline_words(deadline, rule_value=None) -> str:
+    """Words for a Deadline: 'innen 48 timer etter at søknaden er mottatt', 'så snart som mulig'.
+
+    `rule_value` is the Duration of the named rule when the deadline refers to one.
+    """
+    if deadline.within is not None:
+        text = "innen " + deadline.within.words
+    elif deadline.by is not None:
+        text = "innen " + date_words(deadline.by)
+    elif deadline.when is not None:
+        text = WHEN_WORDS[deadline.when]
+    elif rule_value is not None:
+        text = "innen " + rule_value.words
+    else:
+        text = "etter regelen " + str(deadline.rule)
+    if deadline.after:
+        text += (" før " if deadline.when == "i-god-tid" else " etter at ") + deadline.after
+    return text
 
 
 def period_words(first_year: int, last_year: int) -> str:

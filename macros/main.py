@@ -1,0 +1,61 @@
+"""mkdocs-macros module: small building blocks for the hand-written pages in content/.
+
+The macros never read YAML: they ask the engine's renderer, which the MkDocs hook set up.
+"""
+
+from __future__ import annotations
+
+from rutinebok.render import md_safe, plain
+
+
+def define_env(env):
+    def renderer():
+        return env.conf["extra"]["rutinebok_runtime"]
+
+    @env.macro
+    def emergency_numbers() -> str:
+        """The emergency numbers as tappable tel: links, local crisis centre last."""
+        r = renderer()
+        rows = []
+        for org_id, contact_id, text in [
+            ("politiet-nodnummer", "nodnummer", "Politi – ved fare"),
+            ("medisinsk-nodhjelp", "nodnummer", "Ambulanse og akutt helsehjelp"),
+            ("vold-og-overgrepslinjen", "telefon", "Vold- og overgrepslinjen – døgnåpen, gratis, du kan være anonym"),
+            ("alarmtelefonen", "telefon", "Alarmtelefonen for barn og unge – gratis"),
+            ("krisesenteret-i-moss", "telefon", "Krisesenteret i Moss – døgnåpen"),
+        ]:
+            org = r.ds.organisations.get(org_id)
+            contact = next((c for c in org.contacts if c.id == contact_id), None) if org else None
+            if contact is None or not contact.phone:
+                continue
+            rows.append(f'<li><a class="rb-tel" href="{r.tel(contact.phone)}"><span class="rb-tel__number">'
+                        f'{contact.phone}</span> <span class="rb-tel__label">{plain(text)}</span></a></li>')
+        return '<ul class="rb-emergency" aria-label="Nødnumre">' + "".join(rows) + "</ul>"
+
+    @env.macro
+    def contact_card(org_id: str) -> str:
+        r = renderer()
+        org = r.ds.organisations[org_id]
+        lines = [f"**[{plain(org.name)}](organisasjoner/{org.id}.md)**", ""]
+        for c in org.contacts:
+            value = (f"[{c.phone}]({r.tel(c.phone)})" if c.phone else
+                     f"[{c.email}](mailto:{c.email})" if c.email else
+                     f"[{c.web}]({c.web})" if c.web else plain(c.address))
+            lines.append(f"- {plain(c.label)}: {value}")
+        return "\n".join(lines)
+
+    @env.macro
+    def routine_list() -> str:
+        r = renderer()
+        return "\n".join(f"- [{plain(x.title)}](rutiner/{x.id}.md): {md_safe(' '.join(x.summary.split()))}"
+                         for x in sorted(r.ds.routines.values(), key=lambda x: x.title))
+
+    @env.macro
+    def deadline(rule_id: str) -> str:
+        """The words for a named time rule, e.g. {{ deadline('nodhjelp-behandlingstid') }} -> 48 timer."""
+        rule = renderer().rules[rule_id]
+        return rule.value.words if rule.value else ""
+
+    @env.macro
+    def count(kind: str) -> int:
+        return len(getattr(renderer().ds, kind))

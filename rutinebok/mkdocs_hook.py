@@ -1,0 +1,74 @@
+"""MkDocs hook: load and check data/, stop on errors, add the engine's pages to the build.
+
+Kept thin on purpose (a move to another MkDocs-compatible builder should only touch this
+file): it calls the engine and hands MkDocs generated files. Everything else is in rutinebok.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+from rutinebok.checks import run_checks
+from rutinebok.findings import Report
+from rutinebok.load import load_dataset
+from rutinebok.render import SiteOptions, SiteRenderer, calendar_ics
+
+log = logging.getLogger("mkdocs.rutinebok")
+
+_state: dict = {}
+
+
+def _root(config) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+def on_config(config):
+    """Load and check the data before anything is written: errors stop the build here."""
+    root = _root(config)
+    extra = config.extra.get("rutinebok", {}) or {}
+    data_dir = root / os.environ.get("RUTINEBOK_DATA", extra.get("data", "data"))
+    today_text = os.environ.get("RUTINEBOK_TODAY")
+    today = dt.date.fromisoformat(today_text) if today_text else dt.date.today()
+    report = Report()
+    ds = load_dataset(data_dir, report, display_base=root)
+    if not ds.failed_files:
+        report.extend(run_checks(ds, today))
+    if report.errors:
+        for f in report.sorted():
+            log.error(f.format()) if f.severity == "error" else log.warning(f.format())
+        raise PluginError(f"Dataene har {len(report.errors)} feil; nettstedet ble ikke bygget, "
+                          "og forrige versjon er urørt. Kjør `rutinebok check` for detaljer.")
+    for f in report.warnings:
+        log.info(f.format())  # warnings are shown on the pages; the check command lists them
+    options = SiteOptions(edit_base=extra.get("edit_base", ""), today=today, site_name=config.site_name)
+    renderer = SiteRenderer(ds, report.findings, options)
+    _state.update(ds=ds, report=report, options=options, root=root, data_dir=data_dir, renderer=renderer)
+    config.extra["rutinebok_runtime"] = renderer  # for the macros in macros/main.py
+    return config
+
+
+def on_files(files: Files, config) -> Files:
+    renderer: SiteRenderer = _state["renderer"]
+    for path, text in renderer.pages().items():
+        if files.get_file_from_path(path):
+            raise PluginError(f"content/{path} finnes, men siden lages fra data/; fjern den håndskrevne filen")
+        files.append(File.generated(config, path, content=text))
+    ics = calendar_ics(_state["ds"], _state["report"].findings, _state["options"], config.site_url or "")
+    files.append(File.generated(config, "kalender.ics", content=ics))
+    return files
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """Glossary terms become abbreviations (explained on hover/focus) on every page."""
+    return markdown + "\n\n" + _state["renderer"].abbreviations() + "\n"
+
+
+def on_serve(server, config, builder):
+    server.watch(str(_state["data_dir"]))
+    return server

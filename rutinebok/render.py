@@ -1,0 +1,367 @@
+"""Rendering: the data set -> Markdown pages for the site, and the calendar feed.
+
+Runs without MkDocs: `render_site()` returns {path: text}. The MkDocs hook only adds
+these as generated files. Text from data/ goes through `md_safe` so it cannot carry HTML,
+attributes or script links into the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from . import __version__
+from .findings import Finding
+from .load import Dataset
+from .model import KIND_WORDS, Block, Deadline, Organisation, Role, Routine
+from .words import date_words, deadline_words, short_date
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Folder on the site for each kind of entity.
+FOLDERS = {"routines": "rutiner", "organisations": "organisasjoner", "roles": "roller"}
+
+_SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|tel:|#|@|\.\.?/|[a-z0-9-]+\.md)", re.I)
+_MD_LINK = re.compile(r"\]\(([^)\s]*)([^)]*)\)")
+
+
+def md_safe(text: str | None) -> str:
+    """Data Markdown made safe to embed: no raw HTML, no attribute lists, no script links.
+
+    Escaping < > & makes any HTML literal text; escaping { stops attr_list from adding
+    attributes such as onclick; links keep only http(s), mailto, tel and internal targets.
+    """
+    if not text:
+        return ""
+    out = html.escape(text, quote=False).replace("{", "&#123;").replace("}", "&#125;")
+
+    def link(m: re.Match) -> str:
+        target = m.group(1)
+        if _SAFE_SCHEMES.match(target) or not target:
+            return m.group(0)
+        return "](#)"  # javascript:, data: and other schemes are dropped
+
+    return _MD_LINK.sub(link, out)
+
+
+def plain(text: str | None) -> str:
+    """One line of text for attributes, table cells and front matter."""
+    return " ".join(md_safe(text).split()).replace("|", "\\|")
+
+
+@dataclass
+class Duty:
+    """Something an actor must do, wherever in a routine it is written."""
+
+    routine: Routine
+    section_id: str
+    section_title: str
+    kind: str  # step, responsibility, meeting, task, rule, level, description
+    text: str
+    deadline: str = ""
+    condition: str = ""
+    procedure: str = ""
+    number: int = 0
+
+
+@dataclass
+class Banner:
+    level: str  # warning, danger, info
+    title: str
+    text: str
+
+
+@dataclass
+class SiteOptions:
+    edit_base: str = ""  # e.g. https://github.com/ORG/REPO/edit/main/
+    today: dt.date = field(default_factory=dt.date.today)
+    site_name: str = "Rutinebok"
+
+
+class SiteRenderer:
+    def __init__(self, ds: Dataset, findings: list[Finding], options: SiteOptions):
+        self.ds = ds
+        self.findings = findings
+        self.opt = options
+        self.rules = {}
+        for routine in ds.routines.values():
+            for _, block in routine.walk_blocks():
+                if block.rule is not None:
+                    self.rules.setdefault(block.rule.id, block.rule)
+        self.duties = self._collect_duties()
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES / "site"),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            autoescape=False,  # output is Markdown; data text is escaped by md_safe explicitly
+        )
+        self.env.filters.update(md=md_safe, plain=plain, date=self.date, short_date=short_date)
+        self.env.globals.update(
+            r=self, kind_words=KIND_WORDS, version=__version__, today=options.today,
+        )
+
+    # ------------------------------------------------------------------ helpers for templates
+
+    @staticmethod
+    def date(value: dt.date | None) -> str:
+        return date_words(value) if value else "ikke oppgitt"
+
+    def name(self, ref: str) -> str:
+        if "/" in ref:
+            org_id, _, cid = ref.partition("/")
+            org = self.ds.organisations[org_id]
+            contact = next(c for c in org.contacts if c.id == cid)
+            return f"{org.short_name or org.name}: {contact.label}"
+        if ref in self.ds.organisations:
+            o = self.ds.organisations[ref]
+            return o.short_name or o.name
+        if ref in self.ds.roles:
+            return self.ds.roles[ref].name
+        if ref in self.ds.routines:
+            return self.ds.routines[ref].title
+        if ref in self.ds.laws:
+            law = self.ds.laws[ref]
+            return law.short_name or law.title
+        return ref
+
+    def href(self, ref: str, base: str = "../") -> str:
+        ref = ref.partition("/")[0]
+        for kind, folder in FOLDERS.items():
+            if ref in getattr(self.ds, kind):
+                return f"{base}{folder}/{ref}.md"
+        return f"{base}lover.md#{ref}" if ref in self.ds.laws else ""
+
+    def link(self, ref: str, base: str = "../") -> str:
+        target = self.href(ref, base)
+        label = plain(self.name(ref))
+        return f"[{label}]({target})" if target else label
+
+    def links(self, refs: list[str], base: str = "../") -> str:
+        return ", ".join(self.link(x, base) for x in refs)
+
+    def deadline(self, d: Deadline | None) -> str:
+        if d is None:
+            return ""
+        rule = self.rules.get(d.rule) if d.rule else None
+        return deadline_words(d, rule.value if rule else None)
+
+    def edit_url(self, entity: Any) -> str:
+        return f"{self.opt.edit_base}{entity.file}" if self.opt.edit_base and entity.file else ""
+
+    def contacts_of(self, org: Organisation) -> list:
+        return org.contacts
+
+    @staticmethod
+    def tel(phone: str) -> str:
+        return "tel:" + re.sub(r"[^\d+]", "", phone)
+
+    def banners(self, r: Routine) -> list[Banner]:
+        """Warnings a reader must see at the top of a routine, made from the check's findings."""
+        out = []
+        for f in self.findings:
+            if f.file != r.file:
+                continue
+            if f.code == "RB012":
+                out.append(Banner("warning", "Evalueringen er forsinket",
+                                  f"Rutinen skulle vært evaluert innen {date_words(r.review_by)}. "
+                                  "Innholdet kan være utdatert; kontakt eieren før du bruker den."))
+            elif f.code == "RB013":
+                out.append(Banner("warning", "Planperioden er over",
+                                  f"Planen gjaldt for {r.period.words}. Det finnes kanskje en nyere plan."))
+            elif f.code in ("RB021", "RB022"):
+                out.append(Banner("info", "Loven er endret etter at rutinen ble skrevet", f.message + "."))
+            elif f.code == "RB025":
+                out.append(Banner("info", "Et styringsdokument er erstattet", f.message + "."))
+        return out
+
+    def section_duties(self, role_id: str) -> dict[str, list[Duty]]:
+        grouped: dict[str, list[Duty]] = defaultdict(list)
+        for d in self.duties.get(role_id, []):
+            grouped[d.routine.id].append(d)
+        return grouped
+
+    def routines_of(self, org_id: str) -> list[Routine]:
+        return [r for r in self.ds.routines.values() if org_id in r.parties or r.owner == org_id]
+
+    def roles_of(self, org: Organisation) -> list[Role]:
+        return [x for x in self.ds.roles.values()
+                if org.id in x.organisations or org.kind in x.organisation_kinds]
+
+    # ------------------------------------------------------------------ duties
+
+    def _collect_duties(self) -> dict[str, list[Duty]]:
+        duties: dict[str, list[Duty]] = defaultdict(list)
+        for r in self.ds.routines.values():
+            for _, section in r.walk_sections():
+                for block in section.blocks:
+                    self._duties_in(r, section, block, duties)
+        return duties
+
+    def _duties_in(self, r: Routine, section, block: Block, duties) -> None:
+        def add(actor: str, **kw) -> None:
+            duties[actor].append(Duty(r, section.id, section.title, **kw))
+
+        v = block.value
+        if block.kind == "procedure":
+            for i, s in enumerate(v.steps, 1):
+                add(s.actor, kind="step", text=s.action, deadline=self.deadline(s.deadline),
+                    condition=s.condition or "", procedure=v.title, number=i)
+        elif block.kind == "responsibility":
+            for a in v.responsible:
+                add(a, kind="responsibility", text=v.duty, deadline=self.deadline(v.deadline))
+        elif block.kind == "meeting":
+            add(v.convener, kind="meeting", text=f"Kalle inn til {v.title.lower()} ({v.frequency.words}).")
+        elif block.kind == "phase":
+            for t in v.tasks:
+                for task in t.tasks:
+                    add(t.actor, kind="task", text=task, procedure=f"Fase {v.number}: {v.title}")
+        elif block.kind == "role":
+            add(v.actor, kind="description", text=v.text)
+        elif block.kind == "rule":
+            for a in v.applies_to:
+                add(a, kind="rule", text=v.text, deadline=v.value.words if v.value else date_words(v.starts))
+        elif block.kind == "levels":
+            for level in v.levels:
+                for a in level.coordinator:
+                    add(a, kind="level", text=f"Nivå {level.number} ({level.colour}): {level.title}. "
+                        f"{level.plan or ''}".strip())
+
+    # ------------------------------------------------------------------ pages
+
+    def all_deadlines(self) -> list[dict]:
+        rows = []
+        for r in self.ds.routines.values():
+            for _, section in r.walk_sections():
+                for block in section.blocks:
+                    if block.kind == "rule" and block.rule.value is not None:
+                        rows.append({"routine": r, "section": section, "what": block.rule.name,
+                                     "actors": block.rule.applies_to, "words": block.rule.value.words,
+                                     "sort": block.rule.value.sort_key(), "kind": "tidsregel"})
+                    elif block.kind == "procedure":
+                        for i, s in enumerate(block.procedure.steps, 1):
+                            if s.deadline is None:
+                                continue
+                            rows.append({"routine": r, "section": section,
+                                         "what": f"{block.procedure.title}, steg {i}: {s.action}",
+                                         "actors": [s.actor], "words": self.deadline(s.deadline),
+                                         "sort": self._sort(s.deadline), "kind": "steg"})
+            if r.review_by:
+                rows.append({"routine": r, "section": None, "what": "Evaluering/revisjon av rutinen",
+                             "actors": [r.owner] if r.owner else [], "words": "innen " + date_words(r.review_by),
+                             "sort": dt.datetime.combine(r.review_by, dt.time()), "kind": "dato"})
+        return rows
+
+    def _sort(self, d: Deadline):
+        far = dt.datetime(9999, 1, 1)
+        if d.within:
+            return d.within.sort_key()
+        if d.rule and d.rule in self.rules and self.rules[d.rule].value:
+            return self.rules[d.rule].value.sort_key()
+        if d.by:
+            return dt.datetime.combine(d.by, dt.time())
+        return {"straks": dt.datetime(2001, 1, 1), "snarest": dt.datetime(2001, 1, 1, 0, 1)}.get(d.when, far)
+
+    def calendar_events(self) -> list[dict]:
+        events = []
+        for r in self.ds.routines.values():
+            if r.review_by:
+                events.append({"date": r.review_by, "title": f"Frist for evaluering: {r.title}", "routine": r,
+                               "overdue": r.review_by < self.opt.today and r.status != "utgått"})
+            if r.valid_from:
+                events.append({"date": r.valid_from, "title": f"Rutinen gjelder fra: {r.title}", "routine": r,
+                               "overdue": False})
+            if r.period:
+                end = dt.date(r.period.last_year, 12, 31)
+                events.append({"date": end, "title": f"Planperioden slutter: {r.title}", "routine": r,
+                               "overdue": end < self.opt.today and r.status != "utgått"})
+        return sorted(events, key=lambda e: e["date"])
+
+    def meetings(self) -> list[tuple[Routine, Any, Any]]:
+        return [(r, section, b.meeting) for r in self.ds.routines.values()
+                for _, section in r.walk_sections() for b in section.blocks if b.kind == "meeting"]
+
+    def render(self, template: str, **ctx) -> str:
+        return self.env.get_template(template).render(**ctx)
+
+    def pages(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for r in self.ds.routines.values():
+            out[f"rutiner/{r.id}.md"] = self.render("routine.md.j2", routine=r, base="../")
+        for o in self.ds.organisations.values():
+            out[f"organisasjoner/{o.id}.md"] = self.render("organisation.md.j2", org=o, base="../")
+        for role in self.ds.roles.values():
+            out[f"roller/{role.id}.md"] = self.render("role.md.j2", role=role, base="../")
+        out["rutiner/index.md"] = self.render("routines_index.md.j2", base="../")
+        out["organisasjoner/index.md"] = self.render("organisations_index.md.j2", base="../")
+        out["roller/index.md"] = self.render("roles_index.md.j2", base="../")
+        out["kontakter.md"] = self.render("contacts.md.j2", base="")
+        out["frister.md"] = self.render("deadlines.md.j2", base="")
+        out["kalender.md"] = self.render("calendar.md.j2", base="")
+        out["lover.md"] = self.render("laws.md.j2", base="")
+        out["ordliste.md"] = self.render("glossary.md.j2", base="")
+        return out
+
+    def abbreviations(self) -> str:
+        """Markdown abbreviation definitions (abbr extension) for every glossary term."""
+        if self.ds.glossary is None:
+            return ""
+        lines = []
+        for t in self.ds.glossary.terms:
+            title = t.expansion or t.explanation
+            lines.append(f"*[{t.term}]: {plain(title)}")
+        return "\n".join(lines)
+
+
+def render_site(ds: Dataset, findings: list[Finding], options: SiteOptions) -> dict[str, str]:
+    return SiteRenderer(ds, findings, options).pages()
+
+
+def calendar_ics(ds: Dataset, findings: list[Finding], options: SiteOptions, site_url: str = "") -> bytes:
+    """The calendar feed: review dates, start dates, plan ends, and recurring meetings."""
+    from icalendar import Calendar, Event, Todo
+
+    rr = SiteRenderer(ds, findings, options)
+    cal = Calendar()
+    cal.add("prodid", f"-//Rutinebok//{__version__}//NO")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Rutinebok: møter og frister")
+    stamp = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # fixed: same data, same feed
+    for e in rr.calendar_events():
+        ev = Event()
+        ev.add("uid", f"{e['routine'].id}-{e['date'].isoformat()}-{_slug(e['title'])}@rutinebok")
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", e["date"])
+        ev.add("summary", e["title"])
+        if site_url:
+            ev.add("url", f"{site_url.rstrip('/')}/rutiner/{e['routine'].id}/")
+        cal.add_component(ev)
+    freq = {"uke": "WEEKLY", "måned": "MONTHLY", "år": "YEARLY"}
+    for r, section, m in rr.meetings():
+        todo = Todo()
+        todo.add("uid", f"{r.id}-{m.id}@rutinebok")
+        todo.add("dtstamp", stamp)
+        start = r.valid_from or (dt.date(r.period.first_year, 1, 1) if r.period else None)
+        if start:
+            todo.add("dtstart", start)
+        rule: dict[str, Any] = {"freq": freq[m.frequency.per]}
+        if m.frequency.per == "år" and m.frequency.times > 1 and 12 % m.frequency.times == 0:
+            rule = {"freq": "MONTHLY", "interval": 12 // m.frequency.times}
+        todo.add("rrule", rule)
+        todo.add("summary", f"{m.title} ({m.frequency.words})")
+        todo.add("description", f"Innkaller: {rr.name(m.convener)}. Fra rutinen «{r.title}». "
+                                "Rutinen fastsetter ikke dato; avtal tidspunkt.")
+        cal.add_component(todo)
+    return cal.to_ical()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
