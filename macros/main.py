@@ -28,8 +28,11 @@ def define_env(env):
             contact = next((c for c in org.contacts if c.id == contact_id), None) if org else None
             if contact is None or not contact.phone:
                 continue
+            note = ""
+            if contact.as_of and (r.opt.today - contact.as_of).days > 3 * 365:
+                note = f" (nummeret er oppgitt i {contact.as_of.year} og ikke bekreftet senere)"
             rows.append(f'<li><a class="rb-tel" href="{r.tel(contact.phone)}"><span class="rb-tel__number">'
-                        f'{contact.phone}</span> <span class="rb-tel__label">{plain(text)}</span></a></li>')
+                        f'{contact.phone}</span> <span class="rb-tel__label">{plain(text)}{note}</span></a></li>')
         return '<ul class="rb-emergency" aria-label="Nødnumre">' + "".join(rows) + "</ul>"
 
     @env.macro

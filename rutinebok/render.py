@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -54,6 +55,11 @@ def md_safe(text: str | None) -> str:
 def plain(text: str | None) -> str:
     """One line of text for attributes, table cells and front matter."""
     return " ".join(md_safe(text).split()).replace("|", "\\|")
+
+
+def yaml_text(text: str | None) -> str:
+    """A one-line value safe in YAML front matter (JSON strings are YAML)."""
+    return json.dumps(" ".join(md_safe(text).split()), ensure_ascii=False)
 
 
 @dataclass
@@ -104,7 +110,8 @@ class SiteRenderer:
             keep_trailing_newline=True,
             autoescape=False,  # output is Markdown; data text is escaped by md_safe explicitly
         )
-        self.env.filters.update(md=md_safe, plain=plain, date=self.date, short_date=short_date)
+        self.env.filters.update(md=md_safe, plain=plain, date=self.date, short_date=short_date,
+                                yaml_text=yaml_text)
         self.env.globals.update(
             r=self, kind_words=KIND_WORDS, version=__version__, today=options.today,
         )
