@@ -5,7 +5,7 @@ The macros never read YAML: they ask the engine's renderer, which the MkDocs hoo
 
 from __future__ import annotations
 
-from rutinebok.render import md_safe, plain
+from rutinebok.render import plain
 
 
 def define_env(env):
@@ -50,7 +50,7 @@ def define_env(env):
     @env.macro
     def routine_list() -> str:
         r = renderer()
-        return "\n".join(f"- [{plain(x.title)}](rutiner/{x.id}.md): {md_safe(' '.join(x.summary.split()))}"
+        return "\n".join(f"- [{plain(x.title)}](rutiner/{x.id}.md): {r.md(' '.join(x.summary.split()), '')}"
                          for x in sorted(r.ds.routines.values(), key=lambda x: x.title))
 
     @env.macro

@@ -33,7 +33,7 @@ _SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|tel:|#|@|\.\.?/|[a-z0-9-]+\.md)",
 _MD_LINK = re.compile(r"\]\(([^)\s]*)([^)]*)\)")
 
 
-def md_safe(text: str | None) -> str:
+def md_safe(text: str | None, resolve=None) -> str:
     """Data Markdown made safe to embed: no raw HTML, no attribute lists, no script links.
 
     Escaping < > & makes any HTML literal text; escaping { stops attr_list from adding
@@ -45,6 +45,10 @@ def md_safe(text: str | None) -> str:
 
     def link(m: re.Match) -> str:
         target = m.group(1)
+        if target.startswith("@") and resolve is not None:
+            ref, _, anchor = target[1:].partition("#")
+            href = resolve(ref)
+            return f"]({href}{'#' + anchor if anchor else ''}{m.group(2)})" if href else "](#)"
         if _SAFE_SCHEMES.match(target) or not target:
             return m.group(0)
         return "](#)"  # javascript:, data: and other schemes are dropped
@@ -59,7 +63,8 @@ def plain(text: str | None) -> str:
 
 def yaml_text(text: str | None) -> str:
     """A one-line value safe in YAML front matter (JSON strings are YAML)."""
-    return json.dumps(" ".join(md_safe(text).split()), ensure_ascii=False)
+    # Themes put title and description into HTML attributes unescaped: escape quotes too.
+    return json.dumps(" ".join(md_safe(text).replace('"', "&quot;").split()), ensure_ascii=False)
 
 
 @dataclass
@@ -110,13 +115,17 @@ class SiteRenderer:
             keep_trailing_newline=True,
             autoescape=False,  # output is Markdown; data text is escaped by md_safe explicitly
         )
-        self.env.filters.update(md=md_safe, plain=plain, date=self.date, short_date=short_date,
+        self.env.filters.update(md=self.md, plain=plain, date=self.date, short_date=short_date,
                                 yaml_text=yaml_text)
         self.env.globals.update(
             r=self, kind_words=KIND_WORDS, version=__version__, today=options.today,
         )
 
     # ------------------------------------------------------------------ helpers for templates
+
+    def md(self, text: str | None, base: str = "../") -> str:
+        """Data Markdown made safe, with @id links resolved to site paths."""
+        return md_safe(text, lambda ref: self.href(ref, base))
 
     @staticmethod
     def date(value: dt.date | None) -> str:

@@ -1,0 +1,169 @@
+"""The site, built for real with `mkdocs build --strict`: pages, links, safety, atomic builds."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+from icalendar import Calendar
+
+from .conftest import build_site, copy_data
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[tuple[str, str]] = []  # (tag, url)
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "link" and a.get("rel") in ("canonical", "alternate"):
+            return  # metadata for crawlers, never fetched by a browser
+        for key in ("href", "src"):
+            if a.get(key):
+                self.links.append((tag, a[key]))
+
+
+def _parse(path: Path) -> _Links:
+    p = _Links()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def _text(path: Path) -> str:
+    """The page's text with tags removed (abbreviations wrap glossary words in <abbr>)."""
+    return re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8"))
+
+
+def _page(site: Path, url_path: str) -> Path:
+    return site / url_path.strip("/") / "index.html" if url_path.strip("/") else site / "index.html"
+
+
+def test_every_entity_has_its_page(site_dir, real):
+    ds = real[0]
+    for rid in ds.routines:
+        assert (site_dir / "rutiner" / rid / "index.html").exists()
+    for oid in ds.organisations:
+        assert (site_dir / "organisasjoner" / oid / "index.html").exists()
+    for role in ds.roles:
+        assert (site_dir / "roller" / role / "index.html").exists()
+    for page in ["", "rutiner", "roller", "organisasjoner", "kontakter", "frister", "kalender", "lover",
+                 "ordliste", "om", "rask-utgang", "tilgjengelighet", "endringer"]:
+        assert _page(site_dir, page).exists(), page
+
+
+def test_every_internal_link_resolves(site_dir):
+    checked = 0
+    pages = {p: _parse(p) for p in site_dir.rglob("*.html")}
+    for path, parsed in pages.items():
+        base = "http://local/" + str(path.relative_to(site_dir)).replace("index.html", "")
+        for tag, link in parsed.links:
+            url = urlparse(urljoin(base, link))
+            if url.scheme != "http" or url.netloc != "local":
+                continue
+            target = site_dir / url.path.lstrip("/")
+            if url.path.endswith("/") or target.is_dir():
+                target = target / "index.html"
+            assert target.exists(), f"{path.relative_to(site_dir)}: broken link {link}"
+            if url.fragment and target.suffix == ".html" and target in pages:
+                assert url.fragment in pages[target].ids, f"{path.relative_to(site_dir)}: missing anchor {link}"
+            checked += 1
+    assert checked > 1000
+
+
+def test_nothing_is_loaded_from_another_host(site_dir):
+    """Static check beside the browser test: no src/link to an external host."""
+    for path in site_dir.rglob("*.html"):
+        for tag, link in _parse(path).links:
+            if tag in ("script", "img", "link", "iframe", "source", "video", "audio"):
+                assert not re.match(r"^(https?:)?//", link), f"{path}: {tag} loads {link}"
+
+
+def test_routine_page_content(site_dir):
+    html = (site_dir / "rutiner" / "moss-krisesenter-nav" / "index.html").read_text(encoding="utf-8")
+    for text in ["Evalueringen er forsinket", "innen 48 timer etter at søknaden er mottatt", "3 måneder",
+                 "2 døgn", "1. mars 2018", "Signert på papir", "14. mars 2018", "nav.rygge@nav.no",
+                 "Søknadsskjema kommunal bolig", "data/routines/moss-krisesenter-nav.yml", "lovdata.no/lov/2009-06-19-44"]:
+        assert text in html, text
+    # Glossary terms are explained where they occur.
+    assert re.search(r'<abbr title="Arbeids- og velferdsforvaltningen">NAV</abbr>', html)
+
+
+def test_banners_for_ended_plans_and_changed_laws(site_dir):
+    plan = (site_dir / "rutiner" / "strategiplan-krisesenteret-i-moss-2016-2018" / "index.html").read_text("utf-8")
+    assert "Planperioden er over" in plan
+    phases = (site_dir / "rutiner" / "fra-krisesenter-til-egen-bolig" / "index.html").read_text("utf-8")
+    assert "Loven er endret etter at rutinen ble skrevet" in phases and "§ 15" in phases
+
+
+def test_role_page_lists_duties_across_routines(site_dir):
+    html = _text(site_dir / "roller" / "nav-kontoret" / "index.html")
+    assert "Hva er mitt ansvar?" in html
+    assert "Behandler søknaden om nødhjelp" in html and "innen 48 timer" in html
+
+
+def test_calendar_feed(site_dir):
+    cal = Calendar.from_ical((site_dir / "kalender.ics").read_bytes())
+    events = {str(e.get("summary")): e.decoded("dtstart") for e in cal.walk("VEVENT")}
+    assert any("evaluering" in k.lower() and v.isoformat() == "2019-12-31" for k, v in events.items())
+    todos = [t for t in cal.walk("VTODO")]
+    assert any("Årlig samarbeidsmøte" in str(t.get("summary")) and t.get("rrule")["FREQ"] == ["YEARLY"]
+               for t in todos)
+    forum = [t for t in todos if "4 ganger i året" in str(t.get("summary"))]
+    assert forum and forum[0].get("rrule")["INTERVAL"] == [3]
+
+
+def test_deadlines_page_is_generated_from_values(site_dir):
+    html = (site_dir / "frister" / "index.html").read_text(encoding="utf-8")
+    for words in ["innen 48 timer", "3 måneder", "2 måneder", "2 år", "2 døgn", "Etter rolle", "Etter rutine"]:
+        assert words in html, words
+
+
+PAYLOAD = ('Hei <script>window.__pwned=1</script> <img src=x onerror="window.__pwned=2"> '
+           '[klikk](javascript:window.__pwned=3) tekst{: onclick="window.__pwned=4" }')
+
+
+def _inject(data: Path) -> None:
+    path = data / "routines" / "moss-krisesenter-nav.yml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("summary: >-\n", f"summary: {json.dumps(PAYLOAD)}\nx_old_summary: >-\n", 1)
+    # keep the file valid: drop the old summary lines
+    text = re.sub(r"x_old_summary: >-\n(  .*\n)+", "", text)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_script_in_data_is_escaped(tmp_path):
+    data = copy_data(tmp_path / "data")
+    _inject(data)
+    out = tmp_path / "site"
+    result = build_site(out, data=data)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (out / "rutiner" / "moss-krisesenter-nav" / "index.html").read_text(encoding="utf-8")
+    assert "window.__pwned" in html  # the text is there, as text
+    assert "<script>window.__pwned" not in html
+    assert not re.search(r"<img[^>]*onerror", html)
+    assert 'href="javascript:' not in html
+    assert not re.search(r'<[^>]+\sonclick=["\']', html)
+    assert not re.search(r'<[^>]+\sonerror=["\']', html)
+
+
+def test_data_error_stops_the_build_and_keeps_the_old_site(tmp_path):
+    data = copy_data(tmp_path / "data")
+    routine = data / "routines" / "moss-krisesenter-nav.yml"
+    routine.write_text(routine.read_text("utf-8").replace("actor: bruker", "actor: brukr", 1), "utf-8")
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("forrige versjon", encoding="utf-8")
+    result = build_site(out, data=data)
+    assert result.returncode != 0
+    log = result.stdout + result.stderr
+    assert "moss-krisesenter-nav.yml:" in log and "brukr" in log and "mente du «bruker»" in log
+    assert "Traceback" not in log
+    assert (out / "index.html").read_text(encoding="utf-8") == "forrige versjon"
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
