@@ -1,6 +1,6 @@
 """Benchmark `rutinebok check` against plain PyYAML (C loader) on synthetic corpora.
 
-Usage: .venv/bin/python bench/check_bench.py [SIZE ...] [--steps 20] [--repeat 3]
+Usage: .venv/bin/python bench/check_bench.py [SIZE ...] [--steps 20] [--repeat 3] [--json PATH]
 See bench/README.md for what is measured and the targets.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import platform
 import re
@@ -21,12 +22,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rutinebok.findings import Report  # noqa: E402
-from rutinebok.generate import generate_corpus, parameters, read_marker  # noqa: E402
-from rutinebok.load import data_files, load_dataset  # noqa: E402
+from rutinebok.findings import Report
+from rutinebok.generate import generate_corpus, parameters, read_marker
+from rutinebok.load import data_files, load_dataset
 
 try:
-    from rutinebok.checks import run_checks  # noqa: E402
+    from rutinebok.checks import run_checks
 except ImportError:  # the checks are optional: time the loader alone
     run_checks = None
 
@@ -70,7 +71,7 @@ def check_command() -> list[str]:
 def run_check(path: Path) -> tuple[int, int, int]:
     """Run the check as a user would; (exit code, errors, warnings)."""
     proc = subprocess.run([*check_command(), "check", "--data", str(path), "--today", TODAY],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     m = _SUMMARY.search(proc.stdout)
     if not m:
         sys.exit(f"rutinebok check gave no summary (exit {proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
@@ -91,7 +92,7 @@ def measure(n: int, steps: int, seed: int, repeat: int) -> dict:
     size = sum(f.stat().st_size for f in files)
     parse_pyyaml(files)  # warm the page cache so every measure reads from memory
     pyyaml_s, _ = best(lambda: parse_pyyaml(files), repeat)
-    startup_s, _ = best(lambda: subprocess.run([*check_command(), "--version"], capture_output=True), repeat)
+    startup_s, _ = best(lambda: subprocess.run([*check_command(), "--version"], capture_output=True, check=False), repeat)
     check_s, (code, errors, warnings) = best(lambda: run_check(path), repeat)
     engine_s, findings = best(lambda: run_engine(path), repeat)
     return {"routines": n, "steps": steps, "files": len(files), "bytes": size,
@@ -113,7 +114,7 @@ def table(rows: list[dict]) -> str:
                      f"{r['check_errors']:>4} {r['check_warnings']:>4}")
     if len(rows) > 1:
         lines += ["", "growth between sizes (time factor for the size factor; 1.0 per 1.0 is linear):"]
-        for a, b in zip(rows, rows[1:]):
+        for a, b in itertools.pairwise(rows):
             k = b["routines"] / a["routines"]
             lines.append(f"  {a['routines']} -> {b['routines']} (x{k:g}): "
                          + ", ".join(f"{name} x{b[key] / a[key]:.2f}" for name, key in
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=20, help="steps per routine (default 20)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--repeat", type=int, default=3, help="runs per measure; the best counts (default 3)")
+    p.add_argument("--json", type=Path, default=OUT / "check_bench.json", help="where to write the results")
     args = p.parse_args(argv)
     rows = []
     for n in sorted(args.sizes):
@@ -154,12 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     for line in verdict(rows):
         print(line)
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
     result = {"when": dt.datetime.now().isoformat(timespec="seconds"), "python": platform.python_version(),
               "machine": platform.machine(), "processor": platform.processor(), "repeat": args.repeat,
               "checks_in_engine": run_checks is not None, "rows": rows}
-    (OUT / "check_bench.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {OUT / 'check_bench.json'}")
+    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.json}")
     return 0
 
 

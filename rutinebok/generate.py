@@ -253,8 +253,8 @@ def _user_role_text() -> str:
 
 def _law_text(law) -> str:
     law_id, official, title, short, paragraphs = law
-    out = [f"id: {law_id}\nkind: lov\nofficial_id: {official}\ntitle: {q(title)}\n"
-           f"short_name: {short}\nin_force: 2001-01-01\nparagraphs:\n"]
+    out = [(f"id: {law_id}\nkind: lov\nofficial_id: {official}\ntitle: {q(title)}\n"
+            f"short_name: {short}\nin_force: 2001-01-01\nparagraphs:\n")]
     for n, ptitle in enumerate(paragraphs, 1):
         out.append(f"  - id: § {n}\n    title: {q(ptitle)}\n")
         if n == 2:

@@ -1,0 +1,157 @@
+"""The site in a real browser: headless Debian Chromium via Playwright, against 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlparse
+
+import pytest
+
+from .conftest import AXE
+
+PAGE_TYPES = {
+    "home": "/",
+    "routine": "/rutiner/moss-krisesenter-nav/",
+    "plan": "/rutiner/strategiplan-krisesenteret-i-moss-2016-2018/",
+    "report": "/rutiner/kongsvinger-boligsosialt-arbeid/",
+    "routines": "/rutiner/",
+    "organisation": "/organisasjoner/krisesenteret-i-moss/",
+    "role": "/roller/nav-kontoret/",
+    "contacts": "/kontakter/",
+    "deadlines": "/frister/",
+    "calendar": "/kalender/",
+    "laws": "/lover/",
+    "glossary": "/ordliste/",
+    "quick-exit": "/rask-utgang/",
+    "accessibility": "/tilgjengelighet/",
+}
+EXIT_URL = "https://www.yr.no/"
+
+
+def _neutral(route):
+    route.fulfill(status=200, content_type="text/html", body="<title>Været</title><p>Været</p>")
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
+def test_no_request_leaves_localhost(page, site_url, kind):
+    hosts = []
+    page.on("request", lambda req: hosts.append(urlparse(req.url).hostname))
+    page.goto(site_url + PAGE_TYPES[kind])
+    page.wait_for_load_state("networkidle")
+    if kind == "home":  # the search loads its index and language files on first use
+        page.locator(".md-search__input").first.click()
+        page.locator("input.md-search__input").press_sequentially("nødhjelp", delay=20)
+        page.wait_for_timeout(500)
+    assert hosts and set(hosts) == {"127.0.0.1"}, set(hosts)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("nødhjelp", "/rutiner/moss-krisesenter-nav/"),
+    ("husleiegaranti", "/rutiner/moss-krisesenter-nav/"),
+    ("48 timer", "/rutiner/moss-krisesenter-nav/"),
+    ("koordinator", "/roller/koordinator/"),
+    ("boligkontoret", "/roller/boligkontoret/"),
+    ("rutinene", "/rutiner/moss-krisesenter-nav/"),  # inflected: found through the stem «rutin»
+    ("timer", "/rutiner/moss-krisesenter-nav/"),
+])
+def test_search_puts_the_right_page_first(page, site_url, query, expected):
+    page.goto(site_url + "/")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    box = page.locator("input.md-search__input")
+    box.press_sequentially(query, delay=20)
+    first = page.locator(".md-search-result__item a").first
+    first.wait_for(timeout=10_000)
+    href = urlparse(first.get_attribute("href")).path
+    assert href == expected, f"{query!r}: first hit {href}"
+
+
+def test_quick_exit_button_leaves_and_back_does_not_return(page, site_url):
+    page.route(EXIT_URL + "**", _neutral)
+    page.goto("about:blank")
+    page.goto(site_url + "/rutiner/moss-krisesenter-nav/")
+    page.locator("[data-quick-exit]").click()
+    page.wait_for_url(EXIT_URL)
+    page.go_back()
+    page.wait_for_timeout(300)
+    assert "127.0.0.1" not in page.url, page.url
+
+
+def test_quick_exit_with_three_shift_presses(page, site_url):
+    page.route(EXIT_URL + "**", _neutral)
+    page.goto("about:blank")
+    page.goto(site_url + "/roller/nav-kontoret/")
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    page.wait_for_url(EXIT_URL)
+    page.go_back()
+    page.wait_for_timeout(300)
+    assert "127.0.0.1" not in page.url
+
+
+def test_quick_exit_by_keyboard_alone(page, site_url):
+    page.route(EXIT_URL + "**", _neutral)
+    page.goto(site_url + "/")
+    for _ in range(3):  # it is among the first stops of the tab order
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.hasAttribute('data-quick-exit')"):
+            break
+    assert page.evaluate("document.activeElement.hasAttribute('data-quick-exit')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(EXIT_URL)
+
+
+def test_script_payload_does_not_run(browser, tmp_path):
+    """Build the site from data carrying script payloads and load the page in the browser."""
+    import functools
+    import http.server
+    import socketserver
+    import threading
+
+    from .conftest import build_site, copy_data
+    from .test_site import _inject
+
+    data = copy_data(tmp_path / "data")
+    _inject(data)
+    out = tmp_path / "site"
+    assert build_site(out, data=data).returncode == 0
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *a: None
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        context = browser.new_context()
+        pg = context.new_page()
+        dialogs = []
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        pg.goto(f"http://127.0.0.1:{server.server_address[1]}/rutiner/moss-krisesenter-nav/")
+        pg.wait_for_load_state("networkidle")
+        pg.locator("text=klikk").first.click()
+        pg.locator("text=tekst").first.click()
+        assert pg.evaluate("window.__pwned") is None
+        assert "<script>window.__pwned=1</script>" in pg.locator("article").inner_text()
+        assert dialogs == []
+        context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
+def test_axe_finds_no_wcag_a_or_aa_violation(page, site_url, kind):
+    page.goto(site_url + PAGE_TYPES[kind])
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})"""
+    )
+    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
+def test_readable_at_360_px(phone, site_url, kind):
+    phone.goto(site_url + PAGE_TYPES[kind])
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{kind}: page is {width}px wide at a 360px viewport"
+    box = phone.locator("[data-quick-exit]").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["y"] < 80
