@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed
 TODAY ?=
 CHECK_ARGS := $(if $(TODAY),--today $(TODAY),)
 
-.PHONY: install check test lint bench clean
+.PHONY: install system-deps node-deps check build serve test lint bench clean
+
+# Debian packages the tests and the site need; installed with apt-get only when missing.
+APT_PACKAGES := chromium fonts-dejavu-core
+CHROMIUM := /usr/bin/chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,12 +22,36 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-deps: node_modules/.installed
+
 ## check: validate data/ and print errors and warnings (exit 1 on errors)
 check: install
 	$(BIN)/rutinebok check $(CHECK_ARGS)
 
-## test: the whole test suite
-test: install
+## build: check the data and build the site into site/ (the old site stays if anything fails)
+build: install
+	rm -rf site.new
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site.new
+	rm -rf site.old; if [ -d site ]; then mv site site.old; fi; mv site.new site; rm -rf site.old
+
+## serve: set up, check, build and serve the site at http://127.0.0.1:8000 (reloads on data/ changes)
+serve: check build
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+## test: the whole test suite, browser tests included
+test: install system-deps node-deps
 	$(BIN)/python -m pytest -q
 
 lint: install
@@ -34,4 +62,4 @@ bench: install
 	$(BIN)/python bench/check_bench.py
 
 clean:
-	rm -rf $(VENV) site build bench/out .pytest_cache
+	rm -rf $(VENV) site site.new node_modules bench/out .pytest_cache
