@@ -1,9 +1,11 @@
-"""Loading: data/*.yml -> validated model objects, keeping where every value came from.
+"""Loading: data/*.yml -> validated model objects, knowing where every value came from.
 
-YAML is composed with ruamel.yaml's C parser (YAML 1.2, so «no» stays text) into a node
-tree that keeps line and column. We build plain Python values from the nodes ourselves,
-refusing tags, anchors and duplicate keys, and keep the node tree: a finding's position
-is looked up from its path only when a finding is made, so valid data pays nothing for it.
+Two readers, one result. The fast one is PyYAML's LibYAML parser with a strict constructor
+(YAML 1.2 scalars, so «no» stays text; no tags, no anchors/aliases, no duplicate keys): it
+loads valid data at C speed. Positions come from ruamel.yaml, which keeps line and column
+for every node; it composes a file only when something in that file needs reporting (a
+YAML or schema error, or a check finding), so valid data pays nothing for positions. When
+the fast reader refuses a file, the ruamel reader runs and says exactly where and why.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import Resolver
 
 from .findings import Finding, Report, did_you_mean, format_path
 from .model import FILE_KINDS, FOLDER_KINDS, Entity
@@ -26,6 +30,14 @@ MAX_FILE_BYTES = 1024 * 1024  # a routine is a few kB; 1 MiB is far beyond any r
 _T = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _yaml = YAML(typ="safe", pure=False)
+# The YAML 1.2 core-schema resolver without per-scalar version bookkeeping: ruamel's default
+# VersionedResolver spent 3/4 of the loading time looking up the YAML version per value.
+class _Resolver(Resolver):
+    def __init__(self, version=None, loadumper=None):
+        super().__init__(loadumper=loadumper)
+
+
+_yaml.Resolver = _Resolver
 
 
 class DataError(Exception):
@@ -38,17 +50,21 @@ class DataError(Exception):
 
 @dataclass
 class SourceFile:
-    """One YAML file: its path (as shown to people), its node tree and its plain data."""
+    """One YAML file: its path (as shown to people), its text, its plain data, and (composed
+    on first use) its ruamel node tree with positions."""
 
     rel: str
     root: Node | None
     data: Any
+    text: str = ""
 
     def position(self, path: tuple = (), key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at `path` (or of its key when `key`).
 
         Walks as far as the path exists, so a missing field points at its parent.
         """
+        if self.root is None and self.text:
+            self.root = _compose(self.rel, self.text)
         node = self.root
         if node is None:
             return (1, 1)
@@ -87,10 +103,12 @@ def _construct(rel: str, node: Node, path: tuple, seen: set[int]) -> Any:
     # Anchors/aliases make one node appear twice; refusing the second sighting stops
     # alias bombs (billion laughs) before any expansion happens.
     if id(node) in seen:
-        _fail(rel, "RB003", "ankere og alias (& og *) er ikke tillatt; skriv verdien ut",
+        _fail(rel, "RB003", "ankere og alias (& og *) er ikke tillatt: denne verdien gjentar ankeret "
+              "som står på posisjonen her; skriv verdien ut",
               node.start_mark.line + 1, node.start_mark.column + 1, format_path(path))
     seen.add(id(node))
-    tag = node.tag
+    ctag = node.ctag  # resolved tags have no handle: read the suffix, skip Tag.__str__
+    tag = ctag.suffix if ctag.handle is None else str(ctag)
     if isinstance(node, ScalarNode):
         if tag not in _SCALAR_TAGS:
             _fail(rel, "RB003", f"YAML-taggen «{tag.replace(_T, '!!')}» er ikke tillatt; "
@@ -140,6 +158,111 @@ def _yaml_problem(exc: MarkedYAMLError) -> str:
     return f"YAML-syntaksfeil: {problem}{context}"
 
 
+class _Refused(Exception):
+    """The fast reader will not take this file; the positioned reader says why."""
+
+
+class _Resolver12(yaml.resolver.BaseResolver):
+    """YAML 1.2 core schema: only true/false are booleans; dates stay text for the model."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+for _tag, _regexp, _first in [
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     list("-+.0123456789")),
+]:
+    _Resolver12.add_implicit_resolver(_T + _tag, __import__("re").compile(_regexp), _first)
+
+
+class _StrictConstructor(yaml.constructor.SafeConstructor):
+    yaml_constructors: dict = {}
+
+    def construct_object(self, node, deep=False):
+        if node in self.constructed_objects:
+            raise _Refused("alias")  # an alias: refuse before anything is expanded
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):
+            raise _Refused("duplicate key or merge key")
+        return mapping
+
+    def _refuse(self, node):
+        raise _Refused(node.tag)
+
+    def _int(self, node):
+        value = node.value
+        return int(value, 0) if value[:2] in ("0x", "0o") else int(value)
+
+    def _float(self, node):
+        return float(node.value.lower().replace(".inf", "inf").replace(".nan", "nan"))
+
+
+_StrictConstructor.add_constructor(_T + "null", lambda self, node: None)
+_StrictConstructor.add_constructor(_T + "bool", lambda self, node: node.value.lower() == "true")
+_StrictConstructor.add_constructor(_T + "int", _StrictConstructor._int)
+_StrictConstructor.add_constructor(_T + "float", _StrictConstructor._float)
+_StrictConstructor.add_constructor(_T + "str", yaml.constructor.SafeConstructor.construct_yaml_str)
+_StrictConstructor.add_constructor(_T + "seq", yaml.constructor.SafeConstructor.construct_yaml_seq)
+_StrictConstructor.add_constructor(_T + "map", yaml.constructor.SafeConstructor.construct_yaml_map)
+_StrictConstructor.add_constructor(None, _StrictConstructor._refuse)
+
+try:
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML without LibYAML: same rules, slower
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+class _FastLoader(_Parser, _StrictConstructor, _Resolver12):
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+        _StrictConstructor.__init__(self)
+        _Resolver12.__init__(self)
+
+
+def _fast_load(text: str) -> Any:
+    loader = _FastLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _compose(rel: str, text: str) -> Node | None:
+    """The ruamel node tree of one document, with positioned errors for bad YAML."""
+    try:
+        docs = list(_yaml.compose_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        _fail(rel, "RB001", _yaml_problem(exc), (mark.line + 1) if mark else 0,
+              (mark.column + 1) if mark else 0)
+    except YAMLError as exc:  # pragma: no cover - ruamel raises marked errors for syntax
+        _fail(rel, "RB001", f"YAML-feil: {exc}")
+    docs = [d for d in docs if d is not None]
+    if not docs:
+        _fail(rel, "RB005", "filen er tom", hint="en datafil må ha minst id og de påkrevde feltene")
+    if len(docs) > 1:
+        mark = docs[1].start_mark
+        _fail(rel, "RB001", "filen har flere YAML-dokumenter (---); én fil skal ha ett dokument",
+              mark.line + 1, mark.column + 1)
+    return docs[0]
+
+
 def read_yaml(path: Path, rel: str) -> SourceFile:
     """Read one file safely. Raises DataError with a positioned finding on any problem."""
     size = path.stat().st_size
@@ -165,26 +288,17 @@ def read_yaml(path: Path, rel: str) -> SourceFile:
                 _fail(rel, "RB001", "tabulator i innrykk; YAML krever mellomrom", n,
                       len(line_text) - len(stripped) + 1, hint="bytt tabulatoren med mellomrom")
     try:
-        docs = list(_yaml.compose_all(text))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        _fail(rel, "RB001", _yaml_problem(exc), (mark.line + 1) if mark else 0,
-              (mark.column + 1) if mark else 0)
-    except YAMLError as exc:  # pragma: no cover - ruamel raises marked errors for syntax
-        _fail(rel, "RB001", f"YAML-feil: {exc}")
-    docs = [d for d in docs if d is not None]
-    if not docs:
-        _fail(rel, "RB005", "filen er tom", hint="en datafil må ha minst id og de påkrevde feltene")
-    if len(docs) > 1:
-        mark = docs[1].start_mark
-        _fail(rel, "RB001", "filen har flere YAML-dokumenter (---); én fil skal ha ett dokument",
-              mark.line + 1, mark.column + 1)
-    root = docs[0]
+        data = _fast_load(text)
+        if isinstance(data, dict):
+            return SourceFile(rel, None, data, text)
+    except (yaml.YAMLError, _Refused, ValueError, TypeError, RecursionError):
+        pass  # the positioned reader below finds and explains the problem
+    root = _compose(rel, text)
     data = _construct(rel, root, (), set())
     if not isinstance(data, dict):
         _fail(rel, "RB009", "filen må være en tabell med nøkler øverst (id: ..., name: ...)",
               root.start_mark.line + 1, root.start_mark.column + 1)
-    return SourceFile(rel, root, data)
+    return SourceFile(rel, root, data, text)
 
 
 # --------------------------------------------------------------------------- validation

@@ -54,6 +54,11 @@ def parse_duration_parts(iso: str) -> tuple[tuple[str, int], ...]:
     return parts
 
 
+@lru_cache(maxsize=4096)
+def _isodate(iso: str):
+    return isodate.parse_duration(iso)
+
+
 class Duration:
     """An ISO 8601 duration kept as written: 'P1M' stays one calendar month, not 30 days."""
 
@@ -69,7 +74,7 @@ class Duration:
 
     def after(self, start: dt.date | dt.datetime) -> dt.date | dt.datetime:
         """The moment this duration after `start` (calendar-aware via isodate)."""
-        return start + isodate.parse_duration(self.iso)
+        return start + _isodate(self.iso)
 
     def sort_key(self) -> dt.datetime:
         # Compared from a fixed reference so months and days order sensibly.
@@ -489,17 +494,13 @@ class Block(Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        given = [k for k in BLOCK_KINDS if getattr(self, k) is not None]
-        if len(given) != 1:
+        if len(self.model_fields_set) != 1:
             raise ValueError("en blokk har nøyaktig én nøkkel: " + ", ".join(BLOCK_KINDS))
         return self
 
     @property
     def kind(self) -> str:
-        for k in BLOCK_KINDS:
-            if getattr(self, k) is not None:
-                return k
-        raise AssertionError("validated block without kind")
+        return next(iter(self.model_fields_set))
 
     @property
     def value(self) -> Any:
