@@ -85,7 +85,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from .generate import generate_corpus
 
-    result = generate_corpus(args.out, routines=args.routines, steps=args.steps, orgs=args.orgs, seed=args.seed)
+    try:
+        result = generate_corpus(args.out, routines=args.routines, steps=args.steps, orgs=args.orgs,
+                                 seed=args.seed)
+    except (FileExistsError, ValueError) as exc:
+        print(f"rutinebok generate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 

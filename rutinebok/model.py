@@ -494,13 +494,14 @@ class Block(Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        if len(self.model_fields_set) != 1:
-            raise ValueError("en blokk har nøyaktig én nøkkel: " + ", ".join(BLOCK_KINDS))
+        given = [k for k in self.model_fields_set if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("en blokk har nøyaktig én nøkkel med en verdi: " + ", ".join(BLOCK_KINDS))
         return self
 
     @property
     def kind(self) -> str:
-        return next(iter(self.model_fields_set))
+        return next(k for k in self.model_fields_set if getattr(self, k) is not None)
 
     @property
     def value(self) -> Any:
