@@ -10,7 +10,7 @@ CHECK_ARGS := $(if $(TODAY),--today $(TODAY),)
 .PHONY: install system-deps node-deps check build serve test lint bench clean
 
 # Debian packages the tests and the site need; installed with apt-get only when missing.
-APT_PACKAGES := chromium fonts-dejavu-core
+APT_PACKAGES := chromium fonts-dejavu-core graphviz poppler-utils
 CHROMIUM := /usr/bin/chromium
 
 $(STAMP): requirements.lock pyproject.toml

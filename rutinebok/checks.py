@@ -17,7 +17,7 @@ from .words import date_words
 
 STALE_CONTACT_YEARS = 3
 KIND_WORDS = {"organisations": "organisasjon", "roles": "rolle", "routines": "rutine",
-              "laws": "lov", "documents": "dokument"}
+              "laws": "lov", "documents": "dokument", "trees": "veiviser"}
 _LINK = re.compile(r"\]\(@([a-z0-9][a-z0-9-]*)(?:#([a-z0-9][a-z0-9-]*))?\)")
 
 
@@ -412,6 +412,96 @@ class Checker:
                     self.add(src, "RB024", "error", path, f"rutinen {target} har ingen seksjon «{anchor}»",
                              did_you_mean(anchor, sections))
 
+    # ------------------------------------------------------------------ decision trees
+
+    def section_ids(self, routine_id: str) -> list[str]:
+        return [s.id for _, s in self.ds.routines[routine_id].walk_sections()]
+
+    def check_section_ref(self, src: SourceFile, path: tuple, routine_id: str, section: str | None) -> None:
+        if section is None or routine_id not in self.ds.routines:
+            return
+        ids = self.section_ids(routine_id)
+        if section not in ids:
+            self.add(src, "RB010", "error", path, f"rutinen {routine_id} har ingen seksjon «{section}»",
+                     did_you_mean(section, ids) or "seksjoner: " + ", ".join(ids))
+
+    def check_tree(self, tree) -> None:
+        """Soundness, in time linear in the number of nodes and options."""
+        src = self.ds.source_of(tree)
+        self.source(src, ("source",), tree.source)
+        if self.ref(src, ("routine",), tree.routine, self.ds.routines, "rutine"):
+            self.check_section_ref(src, ("section",), tree.routine, tree.section)
+        index: dict[str, int] = {}
+        for i, node in enumerate(tree.nodes):
+            if node.id in index:
+                self.add(src, "RB035", "error", ("nodes", i, "id"),
+                         f"noden «{node.id}» finnes to ganger (først som node {index[node.id] + 1})")
+            else:
+                index[node.id] = i
+        if tree.start not in index:
+            self.add(src, "RB010", "error", ("start",), f"startnoden «{tree.start}» finnes ikke",
+                     did_you_mean(tree.start, index))
+        edges: dict[str, list[tuple[int, str]]] = {}
+        for i, node in enumerate(tree.nodes):
+            npath = ("nodes", i)
+            out = edges.setdefault(node.id, [])
+            if node.question is not None and not node.options:
+                self.add(src, "RB033", "error", npath + ("question",),
+                         f"spørsmålet i noden «{node.id}» har ingen svaralternativer",
+                         "legg til options med label og next, eller gjør noden til et utfall")
+            labels: dict[str, int] = {}
+            for j, opt in enumerate(node.options):
+                opath = npath + ("options", j)
+                key = opt.label.strip().casefold()
+                if key in labels:
+                    self.add(src, "RB034", "error", opath + ("label",),
+                             f"noden «{node.id}» har to svar som heter «{opt.label}»",
+                             "gi svarene ulike tekster")
+                labels[key] = j
+                if opt.next not in index:
+                    self.add(src, "RB032", "error", opath + ("next",),
+                             f"svaret «{opt.label}» i noden «{node.id}» fører til «{opt.next}», som ikke finnes",
+                             did_you_mean(opt.next, index) or "pek på en node i treet")
+                else:
+                    out.append((j, opt.next))
+            if node.outcome is not None:
+                o, opath = node.outcome, npath + ("outcome",)
+                for j, a in enumerate(o.responsible):
+                    self.actor(src, opath + ("responsible", j), a)
+                for j, c in enumerate(o.contacts):
+                    self.actor(src, opath + ("contacts", j), c)
+                routine_id = o.routine or tree.routine
+                if o.routine:
+                    self.ref(src, opath + ("routine",), o.routine, self.ds.routines, "rutine")
+                self.check_section_ref(src, opath + ("section",), routine_id, o.section)
+                self.check_deadline(src, opath + ("deadline",), o.deadline)
+                self.check_links(src, opath + ("text",), o.text)
+        if tree.start not in index:
+            return
+        # Reachability and cycles in one iterative depth-first walk (white/grey/black).
+        state: dict[str, int] = {tree.start: 1}
+        stack = [(tree.start, iter(edges[tree.start]))]
+        while stack:
+            node_id, children = stack[-1]
+            for j, child in children:
+                if state.get(child) == 1:
+                    i = index[node_id]
+                    self.add(src, "RB031", "error", ("nodes", i, "options", j, "next"),
+                             f"svaret «{tree.nodes[i].options[j].label}» i noden «{node_id}» fører tilbake til "
+                             f"«{child}»: treet går i ring", "en veiviser må alltid ende i et utfall")
+                elif child not in state:
+                    state[child] = 1
+                    stack.append((child, iter(edges[child])))
+                    break
+            else:
+                state[node_id] = 2
+                stack.pop()
+        for i, node in enumerate(tree.nodes):
+            if node.id not in state and index.get(node.id) == i:
+                self.add(src, "RB030", "error", ("nodes", i, "id"),
+                         f"noden «{node.id}» kan ikke nås fra start («{tree.start}»)",
+                         "la et svar føre hit, eller fjern noden")
+
     # ------------------------------------------------------------------ all
 
     def run(self) -> list[Finding]:
@@ -427,6 +517,8 @@ class Checker:
             self.check_document(doc)
         for routine in self.ds.routines.values():
             self.check_routine(routine)
+        for tree in self.ds.trees.values():
+            self.check_tree(tree)
         self.check_ended_references()
         return self.out
 

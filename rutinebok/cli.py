@@ -17,6 +17,9 @@ from .load import load_dataset
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
+# Modules that contribute subcommands through add_parsers(sub); imported lazily in _parser.
+_COMMAND_MODULES: list = []
+
 
 def _date(text: str) -> dt.date:
     try:
@@ -32,17 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
 
     c = sub.add_parser("check", help="sjekk dataene og skriv ut feil og advarsler")
+    c.set_defaults(handler=cmd_check)
     c.add_argument("--data", type=Path, default=Path("data"), help="datamappen (standard: data)")
     c.add_argument("--strict", action="store_true", help="advarsler teller som feil")
     c.add_argument("--today", type=_date, default=None, help="dagens dato, ÅÅÅÅ-MM-DD (for testing)")
     c.add_argument("--format", choices=("text", "json"), default="text")
 
     g = sub.add_parser("generate", help="lag et syntetisk datasett for ytelsestester")
+    g.set_defaults(handler=cmd_generate)
     g.add_argument("--out", type=Path, required=True)
     g.add_argument("--routines", type=int, default=100)
     g.add_argument("--steps", type=int, default=20)
     g.add_argument("--orgs", type=int, default=None)
     g.add_argument("--seed", type=int, default=1)
+    for module in _COMMAND_MODULES:  # other stages add their own subcommands
+        module.add_parsers(sub)
     return p
 
 
@@ -102,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: usage errors exit 2, --help exits 0
         return int(exc.code or 0)
     try:
-        return {"check": cmd_check, "generate": cmd_generate}[args.command](args)
+        return args.handler(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -41,6 +41,12 @@ CODES: dict[str, str] = {
     "RB027": "id-filename-mismatch",
     "RB028": "unknown-file-kind",
     "RB029": "reference-wrong-kind",
+    "RB030": "tree-unreachable-node",
+    "RB031": "tree-cycle",
+    "RB032": "tree-dangling-option",
+    "RB033": "tree-question-without-options",
+    "RB034": "tree-duplicate-option",
+    "RB035": "tree-duplicate-node",
 }
 
 

@@ -418,6 +418,7 @@ class Dataset:
     routines: dict[str, Any] = field(default_factory=dict)
     laws: dict[str, Any] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
+    trees: dict[str, Any] = field(default_factory=dict)
     glossary: Any = None
     sources: Any = None
     failed_files: list[str] = field(default_factory=list)

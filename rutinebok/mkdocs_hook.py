@@ -59,6 +59,8 @@ def on_files(files: Files, config) -> Files:
         if files.get_file_from_path(path):
             raise PluginError(f"content/{path} finnes, men siden lages fra data/; fjern den håndskrevne filen")
         files.append(File.generated(config, path, content=text))
+    for path, content in renderer.assets().items():
+        files.append(File.generated(config, path, content=content))
     ics = calendar_ics(_state["ds"], _state["report"].findings, _state["options"], config.site_url or "")
     files.append(File.generated(config, "kalender.ics", content=ics))
     return files

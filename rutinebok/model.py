@@ -631,6 +631,51 @@ class Routine(Entity):
                 yield path + ("blocks", i), block
 
 
+# --------------------------------------------------------------------------- decision trees
+
+
+class Option(Strict):
+    label: str = Field(description="Svaret leseren kan velge, f.eks. «Ja» eller «Nei».")
+    next: Id = Field(description="Id for noden svaret fører til.")
+
+
+class Outcome(Strict):
+    title: str = Field(description="Kort overskrift for utfallet, f.eks. «NAV Moss».")
+    text: Markdown = Field(description="Hva som skjer, skrevet for leseren.")
+    responsible: list[Ref] = Field(default_factory=list, description="Hvem som har ansvaret (rolle eller organisasjon).")
+    contacts: list[Ref] = Field(default_factory=list, description="Kontaktpunkter: organisasjon eller organisasjon/kontakt-id.")
+    routine: Id | None = Field(None, description="Rutinen utfallet bygger på (standard: treets rutine).")
+    section: Id | None = Field(None, description="Seksjonen i rutinen utfallet bygger på.")
+    deadline: Deadline | None = Field(None, description="Frist, når det er en.")
+
+
+class TreeNode(Strict):
+    id: Id = Field(description="Id for noden, unik i treet.")
+    question: str | None = Field(None, description="Spørsmålet, når noden er et spørsmål.")
+    help: Markdown | None = Field(None, description="Hjelpetekst til spørsmålet.")
+    options: list[Option] = Field(default_factory=list, description="Svaralternativene til spørsmålet.")
+    outcome: Outcome | None = Field(None, description="Utfallet, når noden er et svar.")
+
+    @model_validator(mode="after")
+    def _question_or_outcome(self):
+        if (self.question is None) == (self.outcome is None):
+            raise ValueError("en node er enten et spørsmål (question) eller et utfall (outcome)")
+        if self.outcome is not None and self.options:
+            raise ValueError("et utfall kan ikke ha svaralternativer (options)")
+        return self
+
+
+class Tree(Entity):
+    id: Id
+    title: str = Field(description="Spørsmålet treet svarer på, f.eks. «Hvilket NAV-kontor skal dekke livsopphold?»")
+    summary: Markdown = Field(description="Hva veiviseren hjelper med, for forsiden og søk.")
+    routine: Id = Field(description="Rutinen treet er hentet fra.")
+    section: Id | None = Field(None, description="Seksjonen i rutinen treet bygger på.")
+    start: Id = Field(description="Id for det første spørsmålet.")
+    nodes: list[TreeNode] = Field(min_length=1)
+    source: SourceRef
+
+
 # --------------------------------------------------------------------------- file kinds
 
 # Folder (or file) under data/ -> model. One entity per file in a folder.
@@ -640,6 +685,7 @@ FOLDER_KINDS: dict[str, type[Entity]] = {
     "routines": Routine,
     "laws": Law,
     "documents": Document,
+    "trees": Tree,
 }
 FILE_KINDS: dict[str, type[Entity]] = {
     "glossary.yml": Glossary,

@@ -27,7 +27,7 @@ from .words import date_words, deadline_words, short_date
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Folder on the site for each kind of entity.
-FOLDERS = {"routines": "rutiner", "organisations": "organisasjoner", "roles": "roller"}
+FOLDERS = {"routines": "rutiner", "organisations": "organisasjoner", "roles": "roller", "trees": "veivisere"}
 
 _SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|tel:|#|@|\.\.?/|[a-z0-9-]+\.md)", re.I)
 _MD_LINK = re.compile(r"\]\(([^)\s]*)([^)]*)\)")
@@ -205,6 +205,61 @@ class SiteRenderer:
             grouped[d.routine.id].append(d)
         return grouped
 
+    def section_title(self, routine_id: str, section_id: str) -> str:
+        for _, s in self.ds.routines[routine_id].walk_sections():
+            if s.id == section_id:
+                return s.title
+        return section_id
+
+    def contact_entries(self, ref: str) -> list[tuple]:
+        """(organisation, contact) pairs for 'org' (all its contacts) or 'org/contact'."""
+        org_id, _, cid = ref.partition("/")
+        org = self.ds.organisations.get(org_id)
+        if org is None:
+            return []
+        return [(org, c) for c in org.contacts if not cid or c.id == cid]
+
+    @staticmethod
+    def tree_parents(tree) -> dict[str, str]:
+        """Each node's first parent in breadth-first order from the start: the «Tilbake» target."""
+        children = {n.id: [o.next for o in n.options] for n in tree.nodes}
+        parents: dict[str, str] = {}
+        queue, seen = [tree.start], {tree.start}
+        for node_id in queue:
+            for child in children.get(node_id, []):
+                if child not in seen:
+                    seen.add(child)
+                    parents[child] = node_id
+                    queue.append(child)
+        return parents
+
+    def tree_outline(self, tree) -> str:
+        """The tree as nested Markdown lists: the diagram's text version."""
+        nodes = {n.id: n for n in tree.nodes}
+        lines: list[str] = []
+        stack = [(tree.start, 0, "")]
+        visited: set[str] = set()
+        while stack:
+            node_id, depth, label = stack.pop()
+            node = nodes[node_id]
+            pad = "    " * depth
+            prefix = f"{plain(label)}: " if label else ""
+            if node.outcome is not None:
+                who = f" ({plain(self.links(node.outcome.responsible, '../'))})" if node.outcome.responsible else ""
+                lines.append(f"{pad}- {prefix}**Svar: {plain(node.outcome.title)}**{who}")
+                continue
+            lines.append(f"{pad}- {prefix}{plain(node.question)}")
+            if node_id in visited:
+                continue
+            visited.add(node_id)
+            for opt in reversed(node.options):
+                if opt.next in nodes:
+                    stack.append((opt.next, depth + 1, opt.label))
+        return "\n".join(lines)
+
+    def trees_of(self, routine_id: str) -> list:
+        return [t for t in self.ds.trees.values() if t.routine == routine_id]
+
     def routines_of(self, org_id: str) -> list[Routine]:
         return [r for r in self.ds.routines.values() if org_id in r.parties or r.owner == org_id]
 
@@ -316,6 +371,9 @@ class SiteRenderer:
             out[f"organisasjoner/{o.id}.md"] = self.render("organisation.md.j2", org=o, base="../")
         for role in self.ds.roles.values():
             out[f"roller/{role.id}.md"] = self.render("role.md.j2", role=role, base="../")
+        for t in self.ds.trees.values():
+            out[f"veivisere/{t.id}.md"] = self.render("tree.md.j2", tree=t, base="../")
+        out["veivisere/index.md"] = self.render("trees_index.md.j2", base="../")
         out["rutiner/index.md"] = self.render("routines_index.md.j2", base="../")
         out["organisasjoner/index.md"] = self.render("organisations_index.md.j2", base="../")
         out["roller/index.md"] = self.render("roles_index.md.j2", base="../")
@@ -325,6 +383,12 @@ class SiteRenderer:
         out["lover.md"] = self.render("laws.md.j2", base="")
         out["ordliste.md"] = self.render("glossary.md.j2", base="")
         return out
+
+    def assets(self) -> dict[str, bytes]:
+        """Binary files beside the pages: one SVG diagram per decision tree."""
+        from .diagram import tree_svg
+
+        return {f"veivisere/{t.id}.svg": tree_svg(t).encode("utf-8") for t in self.ds.trees.values()}
 
     def abbreviations(self) -> str:
         """Markdown abbreviation definitions (abbr extension) for every glossary term."""
