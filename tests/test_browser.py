@@ -155,3 +155,76 @@ def test_readable_at_360_px(phone, site_url, kind):
     assert width <= 360, f"{kind}: page is {width}px wide at a 360px viewport"
     box = phone.locator("[data-quick-exit]").bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["y"] < 80
+
+
+# ---------------------------------------------------------------- decision-tree guides
+
+TREE = "/veivisere/hvilket-nav-kontor/"
+PAGE_TYPES.update({"tree": TREE, "trees": "/veivisere/"})
+
+
+def _visible_nodes(pg):
+    return pg.locator(".rb-node:visible")
+
+
+def _walk_first_options(pg, max_steps=12):
+    """Click the first answer until an outcome shows; return the answers given."""
+    given = []
+    for _ in range(max_steps):
+        node = _visible_nodes(pg)
+        assert node.count() == 1, f"{node.count()} questions visible at once"
+        options = node.locator("a.rb-option")
+        if options.count() == 0:
+            return given
+        label = options.first.inner_text().strip()
+        given.append(label)
+        options.first.click()
+    raise AssertionError("no outcome after 12 answers")
+
+
+def test_guide_with_javascript(page, site_url):
+    page.goto(site_url + TREE)
+    first_question = _visible_nodes(page).locator(".rb-node__title").inner_text()
+    given = _walk_first_options(page)
+    assert given, "the guide asked nothing"
+    outcome = _visible_nodes(page)
+    assert outcome.locator(".rb-node__title").inner_text().startswith("Svar:")
+    assert outcome.locator("a[href*='rutiner/']").count() >= 1  # a link to the routine section
+    answers = page.locator(".rb-guide__answers li")
+    assert answers.count() == len(given)
+    assert given[0] in answers.first.inner_text()
+    # Change the first answer: back at the first question, the later answers gone.
+    page.locator(".rb-guide__answers button.rb-change").first.click()
+    assert _visible_nodes(page).locator(".rb-node__title").inner_text() == first_question
+    assert page.locator(".rb-guide__answers li").count() == 0
+    assert page.evaluate("document.activeElement.classList.contains('rb-node__title')")
+
+
+def test_guide_with_keyboard_only(page, site_url):
+    page.goto(site_url + TREE)
+    for _ in range(40):  # Tab to the first answer and press Enter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('rb-option')"):
+            break
+    label = page.evaluate("document.activeElement.textContent.trim()")
+    page.keyboard.press("Enter")
+    assert label in page.locator(".rb-guide__answers").inner_text()
+
+
+def test_guide_without_javascript(browser, site_url):
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    try:
+        pg.goto(site_url + TREE)
+        first_question = _visible_nodes(pg).locator(".rb-node__title").inner_text()
+        given = _walk_first_options(pg)
+        outcome = _visible_nodes(pg)
+        assert outcome.locator(".rb-node__title").inner_text().startswith("Svar:")
+        assert "#" in pg.url  # each step is its own addressable anchor
+        if len(given) > 1:
+            outcome.locator("a.rb-back").click()
+            assert _visible_nodes(pg).locator("a.rb-option").count() >= 1
+        _visible_nodes(pg).locator("a.rb-restart").click()
+        assert _visible_nodes(pg).locator(".rb-node__title").inner_text() == first_question
+    finally:
+        context.close()

@@ -167,3 +167,22 @@ def test_data_error_stops_the_build_and_keeps_the_old_site(tmp_path):
     assert "Traceback" not in log
     assert (out / "index.html").read_text(encoding="utf-8") == "forrige versjon"
     assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+
+
+def test_every_tree_has_a_page_and_a_diagram_with_its_texts(site_dir, real):
+    ds = real[0]
+    assert ds.trees, "no decision trees in data/trees"
+    for tree in ds.trees.values():
+        page = site_dir / "veivisere" / tree.id / "index.html"
+        svg = site_dir / "veivisere" / f"{tree.id}.svg"
+        assert page.exists() and svg.exists(), tree.id
+        text = _text(svg)
+        words = " ".join(text.split())
+        for node in tree.nodes:
+            label = node.outcome.title if node.outcome else node.question
+            first = label.split()[0]
+            assert first in words, (tree.id, node.id, first)
+        html = _text(page)
+        for node in tree.nodes:
+            shown = node.outcome.title if node.outcome else node.question
+            assert " ".join(shown.split()) in " ".join(html.split()), (tree.id, node.id)
