@@ -89,7 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     floor_cfg.write_text(
         "site_name: Floor\nuse_directory_urls: true\ntheme:\n  name: material\n  language: nb\n  font: false\n"
         f"docs_dir: {docs}\nplugins:\n  - search:\n      lang: 'no'\n      pipeline: [stemmer, stopWordFilter, trimmer]\n"
-        "markdown_extensions: [abbr, admonition, attr_list, def_list, md_in_html, tables, toc]\n",
+        "markdown_extensions: [abbr, admonition, attr_list, def_list, md_in_html, tables, toc]\n"
+        # The same navigation as the real site: index pages only (a nav listing every page
+        # makes every page carry all others, which is slow and not what the site does).
+        "nav:\n  - index.md\n  - rutiner/index.md\n  - roller/index.md\n  - organisasjoner/index.md\n"
+        "  - kontakter.md\n  - frister.md\n  - kalender.md\n  - lover.md\n  - ordliste.md\n",
         encoding="utf-8")
     floor_site = work / "site-floor"
     floor = _best(lambda: _mkdocs(floor_cfg, floor_site, env), args.repeat)
