@@ -127,12 +127,12 @@ def _construct(rel: str, node: Node, path: tuple, seen: set[int]) -> Any:
         return None
     if isinstance(node, SequenceNode):
         if tag != _T + "seq":
-            _fail(rel, "RB003", f"YAML-taggen «{tag}» er ikke tillatt",
+            _fail(rel, "RB003", f"YAML-taggen «{tag.replace(_T, '!!')}» er ikke tillatt",
                   node.start_mark.line + 1, node.start_mark.column + 1, format_path(path))
         return [_construct(rel, item, path + (i,), seen) for i, item in enumerate(node.value)]
     if isinstance(node, MappingNode):
         if tag != _T + "map":
-            _fail(rel, "RB003", f"YAML-taggen «{tag}» er ikke tillatt",
+            _fail(rel, "RB003", f"YAML-taggen «{tag.replace(_T, '!!')}» er ikke tillatt",
                   node.start_mark.line + 1, node.start_mark.column + 1, format_path(path))
         out: dict[str, Any] = {}
         first_line: dict[str, int] = {}
@@ -152,12 +152,30 @@ def _construct(rel: str, node: Node, path: tuple, seen: set[int]) -> Any:
     _fail(rel, "RB003", "ukjent YAML-node")
 
 
-def _yaml_problem(exc: MarkedYAMLError) -> str:
-    problem = (exc.problem or str(exc)).strip()
-    if "\\t" in problem or "'\\t'" in problem or "tab" in problem.lower():
-        return "tabulator i innrykk; YAML krever mellomrom"
-    context = f" ({exc.context.strip()})" if exc.context else ""
-    return f"YAML-syntaksfeil: {problem}{context}"
+# Parser messages people meet, in plain Norwegian; (problem fragment, message, use the
+# context mark: where the unclosed thing began, rather than where the parser gave up).
+_YAML_WORDS = [
+    ("expected ',' or ']'", "en liste som begynner med [ er ikke lukket med ]", True),
+    ("expected ',' or '}'", "en tabell som begynner med { er ikke lukket med }", True),
+    ("while scanning a quoted scalar", "et anførselstegn er ikke lukket", True),
+    ("found unexpected end of stream", "filen slutter midt i en verdi (mangler et avsluttende anførselstegn?)", True),
+    ("mapping values are not allowed", "et kolon (:) står der det ikke er lov; sett teksten i anførselstegn", False),
+    ("did not find expected key", "feil innrykk, eller en linje som ikke er «nøkkel: verdi»", False),
+    ("expected <block end>", "feil innrykk: linjen passer ikke inn under linjene over", False),
+    ("did not find expected '-' indicator", "feil innrykk i en liste", False),
+    ("cannot start any token", "et tegn som ikke kan starte en verdi (f.eks. @ eller `); sett teksten i anførselstegn", False),
+    ("could not find expected ':'", "mangler kolon etter en nøkkel", False),
+]
+
+
+def _yaml_problem(exc: MarkedYAMLError):
+    """(message, mark) for a YAML syntax error."""
+    problem = " ".join(((exc.problem or "") + " " + (exc.context or "")).split())
+    for fragment, words, use_context in _YAML_WORDS:
+        if fragment in problem:
+            mark = (exc.context_mark if use_context else None) or exc.problem_mark or exc.context_mark
+            return f"YAML-syntaksfeil: {words} [{problem}]", mark
+    return f"YAML-syntaksfeil: {problem}", exc.problem_mark or exc.context_mark
 
 
 class _Refused(Exception):
@@ -250,9 +268,8 @@ def _compose(rel: str, text: str) -> Node | None:
     try:
         docs = list(_yaml.compose_all(text))
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        _fail(rel, "RB001", _yaml_problem(exc), (mark.line + 1) if mark else 0,
-              (mark.column + 1) if mark else 0)
+        message, mark = _yaml_problem(exc)
+        _fail(rel, "RB001", message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0)
     except YAMLError as exc:  # pragma: no cover - ruamel raises marked errors for syntax
         _fail(rel, "RB001", f"YAML-feil: {exc}")
     docs = [d for d in docs if d is not None]
