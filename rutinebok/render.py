@@ -331,6 +331,17 @@ class SiteRenderer:
                              "sort": dt.datetime.combine(r.review_by, dt.time()), "kind": "dato"})
         return rows
 
+    def deadline_groups(self) -> tuple[dict, dict]:
+        """All deadlines sorted once, grouped by routine and by actor (linear, not per actor)."""
+        rows = sorted(self.all_deadlines(), key=lambda row: row["sort"])
+        by_routine: dict[str, list] = defaultdict(list)
+        by_actor: dict[str, list] = defaultdict(list)
+        for row in rows:
+            by_routine[row["routine"].id].append(row)
+            for actor in dict.fromkeys(row["actors"]):
+                by_actor[actor].append(row)
+        return dict(by_routine), dict(sorted(by_actor.items()))
+
     def _sort(self, d: Deadline):
         far = dt.datetime(9999, 1, 1)
         if d.within:
