@@ -78,7 +78,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for f in findings:
             print(f.format())
         counted = (f"{len(ds.routines)} rutiner, {len(ds.organisations)} organisasjoner, "
-                   f"{len(ds.roles)} roller, {len(ds.laws)} lover/forskrifter")
+                   f"{len(ds.roles)} roller, {len(ds.laws)} lover/forskrifter, {len(ds.trees)} veivisere")
         print(f"\nSjekket {len(ds.files) + len(ds.failed_files)} filer ({counted}) per "
               f"{today.isoformat()} på {elapsed:.2f} s: {errors} feil, {warnings} advarsler.")
         if skipped:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from html.parser import HTMLParser
@@ -176,8 +177,7 @@ def test_every_tree_has_a_page_and_a_diagram_with_its_texts(site_dir, real):
         page = site_dir / "veivisere" / tree.id / "index.html"
         svg = site_dir / "veivisere" / f"{tree.id}.svg"
         assert page.exists() and svg.exists(), tree.id
-        text = _text(svg)
-        words = " ".join(text.split())
+        words = " ".join(html_lib.unescape(_text(svg)).split())
         for node in tree.nodes:
             label = node.outcome.title if node.outcome else node.question
             first = label.split()[0]

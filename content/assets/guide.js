@@ -81,8 +81,10 @@
       }
     });
 
-    var initial = location.hash.slice(1);
-    show(nodes[initial] ? initial : start, false);
+    // A search result may link to a heading inside a node: show the node that holds it.
+    var target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    var holder = target && target.closest ? target.closest(".rb-node") : null;
+    show(holder && nodes[holder.id] ? holder.id : start, false);
   }
 
   document.querySelectorAll(".rb-guide").forEach(setup);
