@@ -1,0 +1,125 @@
+"""Decision trees: one bad tree per failure kind, every path of every real tree, big trees."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rutinebok.checks import Checker
+from rutinebok.cli import main
+from rutinebok.diagram import tree_svg
+from rutinebok.findings import Report
+from rutinebok.load import SourceFile, load_dataset
+from rutinebok.model import Tree
+from rutinebok.render import SiteOptions, SiteRenderer
+
+from .conftest import ROOT, TODAY
+from .test_bad_data import _format
+
+BAD = Path(__file__).parent / "bad_trees"
+CASES = sorted(p.stem for p in BAD.glob("*.yml"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_tree_gives_its_error(case, tmp_path, capsys):
+    data = Path(shutil.copytree(ROOT / "data", tmp_path / "data"))
+    text = (BAD / f"{case}.yml").read_text(encoding="utf-8")
+    (data / "trees" / f"{case}.yml").write_text(text, encoding="utf-8")
+    spec, *fragments = [p.strip() for p in re.search(r"^# expect: (.*)$", text, re.M).group(1).split("|")]
+    code, position = spec.split()
+    line, column = (int(x) for x in position.split(":"))
+    assert main(["check", "--data", str(data), "--today", "2026-11-22", "--format", "json"]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    findings = json.loads(out)["findings"]
+    hits = [f for f in findings if f["code"] == code and f["file"].endswith(f"trees/{case}.yml")]
+    errors = "\n".join(_format(f) for f in findings if f["severity"] == "error")
+    assert hits, f"{case}: no {code}:\n{errors}"
+    hits = [f for f in hits if (f["line"], f["column"]) == (line, column)]
+    assert hits, f"{case}: {code} not at {line}:{column}:\n{errors}"
+    for fragment in fragments:
+        assert fragment in _format(hits[0]), f"{case}: «{fragment}» missing in {_format(hits[0])}"
+
+
+def _paths(tree: Tree) -> list[list[tuple[str, str]]]:
+    """Every path from the start to an outcome, as (node id, answer) steps."""
+    nodes = {n.id: n for n in tree.nodes}
+    done, stack = [], [(tree.start, [])]
+    while stack:
+        node_id, path = stack.pop()
+        node = nodes[node_id]
+        assert node_id not in [n for n, _ in path], f"{tree.id}: {node_id} repeats on a path"
+        if node.outcome is not None:
+            done.append(path + [(node_id, "")])
+            continue
+        assert node.options, f"{tree.id}: {node_id} is a dead end"
+        for opt in node.options:
+            stack.append((opt.next, path + [(node_id, opt.label)]))
+    return done
+
+
+# Counted by reading the trees; a change to a tree should change its count on purpose.
+EXPECTED_PATHS = {"hvilket-nav-kontor": 7, "hvem-skal-vaere-koordinator": 8,
+                  "trenger-beboeren-ny-bolig": 3, "hvilket-niva-av-oppfolging": 4}
+
+
+def test_every_path_of_every_real_tree_ends_in_an_outcome_that_renders(real):
+    ds, _, findings = real
+    renderer = SiteRenderer(ds, findings, SiteOptions(today=TODAY))
+    pages = renderer.pages()
+    counts = {}
+    for tree in ds.trees.values():
+        paths = _paths(tree)
+        counts[tree.id] = len(paths)
+        on_a_path = {n for path in paths for n, _ in path}
+        assert on_a_path == {n.id for n in tree.nodes}, f"{tree.id}: nodes on no path"
+        page = pages[f"veivisere/{tree.id}.md"]
+        for path in paths:
+            outcome = next(n for n in tree.nodes if n.id == path[-1][0]).outcome
+            assert f"Svar: {outcome.title}" in page
+            for ref in outcome.responsible + outcome.contacts:
+                assert renderer.href(ref), f"{tree.id}: {ref} does not resolve"
+                assert renderer.name(ref.partition("/")[0]) in page
+            for ref in outcome.contacts:
+                for org, contact in renderer.contact_entries(ref):
+                    value = contact.phone or contact.email or contact.web or contact.address
+                    assert value in page, f"{tree.id}: contact {ref} not shown"
+    assert counts == EXPECTED_PATHS
+
+
+def _generated_tree(n_questions: int) -> dict:
+    """A balanced binary tree with n questions and n+1 outcomes, valid against the real data."""
+    nodes = []
+    for i in range(n_questions):
+        kids = [2 * i + 1, 2 * i + 2]
+        nodes.append({"id": f"q{i}", "question": f"Spørsmål {i}?", "options": [
+            {"label": "Ja", "next": f"q{kids[0]}" if kids[0] < n_questions else f"o{kids[0]}"},
+            {"label": "Nei", "next": f"q{kids[1]}" if kids[1] < n_questions else f"o{kids[1]}"}]})
+    for i in range(n_questions, 2 * n_questions + 1):
+        nodes.append({"id": f"o{i}", "outcome": {"title": f"Utfall {i}", "text": "Et svar.",
+                                                 "responsible": ["nav-moss"]}})
+    return {"id": "generert", "title": "Generert tre", "summary": "Til test.", "routine": "moss-krisesenter-nav",
+            "start": "q0", "nodes": nodes, "source": {"document": "seed-000"}}
+
+
+@pytest.mark.parametrize("questions", [1000, 2000])
+def test_big_generated_trees_are_sound_and_draw(real, questions):
+    ds = real[0]
+    tree = Tree.model_validate(_generated_tree(questions))
+    tree._file = "data/trees/generert.yml"
+    ds.files[tree.file] = SourceFile(tree.file, None, {}, "")
+    try:
+        checker = Checker(ds, TODAY)
+        checker.check_tree(tree)
+        assert checker.out == []
+    finally:
+        del ds.files[tree.file]
+    assert len(tree.nodes) == 2 * questions + 1
+    if questions == 1000:  # drawing a 2,001-node graph is the benchmark's job, not the tests'
+        svg = tree_svg(tree)
+        assert "Spørsmål 999?" in svg and "Utfall 1999" in svg
