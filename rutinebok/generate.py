@@ -599,3 +599,21 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def generated_tree(n_questions: int) -> dict:
+    """A decision tree as data: a balanced binary tree of n questions and n+1 outcomes.
+
+    Its references (routine moss-krisesenter-nav, organisation nav-moss) exist in the real data/.
+    """
+    nodes = []
+    for i in range(n_questions):
+        kids = [2 * i + 1, 2 * i + 2]
+        nodes.append({"id": f"q{i}", "question": f"Spørsmål {i}?", "options": [
+            {"label": "Ja", "next": f"q{kids[0]}" if kids[0] < n_questions else f"o{kids[0]}"},
+            {"label": "Nei", "next": f"q{kids[1]}" if kids[1] < n_questions else f"o{kids[1]}"}]})
+    for i in range(n_questions, 2 * n_questions + 1):
+        nodes.append({"id": f"o{i}", "outcome": {"title": f"Utfall {i}", "text": "Et svar.",
+                                                 "responsible": ["nav-moss"]}})
+    return {"id": "generert", "title": "Generert tre", "summary": "Til test.", "routine": "moss-krisesenter-nav",
+            "start": "q0", "nodes": nodes, "source": {"document": "seed-000"}}

@@ -14,6 +14,7 @@ from rutinebok.checks import Checker
 from rutinebok.cli import main
 from rutinebok.diagram import tree_svg
 from rutinebok.findings import Report
+from rutinebok.generate import generated_tree
 from rutinebok.load import SourceFile, load_dataset
 from rutinebok.model import Tree
 from rutinebok.render import SiteOptions, SiteRenderer
@@ -92,25 +93,10 @@ def test_every_path_of_every_real_tree_ends_in_an_outcome_that_renders(real):
     assert counts == EXPECTED_PATHS
 
 
-def _generated_tree(n_questions: int) -> dict:
-    """A balanced binary tree with n questions and n+1 outcomes, valid against the real data."""
-    nodes = []
-    for i in range(n_questions):
-        kids = [2 * i + 1, 2 * i + 2]
-        nodes.append({"id": f"q{i}", "question": f"Spørsmål {i}?", "options": [
-            {"label": "Ja", "next": f"q{kids[0]}" if kids[0] < n_questions else f"o{kids[0]}"},
-            {"label": "Nei", "next": f"q{kids[1]}" if kids[1] < n_questions else f"o{kids[1]}"}]})
-    for i in range(n_questions, 2 * n_questions + 1):
-        nodes.append({"id": f"o{i}", "outcome": {"title": f"Utfall {i}", "text": "Et svar.",
-                                                 "responsible": ["nav-moss"]}})
-    return {"id": "generert", "title": "Generert tre", "summary": "Til test.", "routine": "moss-krisesenter-nav",
-            "start": "q0", "nodes": nodes, "source": {"document": "seed-000"}}
-
-
 @pytest.mark.parametrize("questions", [1000, 2000])
 def test_big_generated_trees_are_sound_and_draw(real, questions):
     ds = real[0]
-    tree = Tree.model_validate(_generated_tree(questions))
+    tree = Tree.model_validate(generated_tree(questions))
     tree._file = "data/trees/generert.yml"
     ds.files[tree.file] = SourceFile(tree.file, None, {}, "")
     try:
