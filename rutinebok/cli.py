@@ -48,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--steps", type=int, default=20)
     g.add_argument("--orgs", type=int, default=None)
     g.add_argument("--seed", type=int, default=1)
-    for module in _COMMAND_MODULES:  # other stages add their own subcommands
+    from . import pdf
+
+    for module in (pdf, *_COMMAND_MODULES):  # other stages add their own subcommands
         module.add_parsers(sub)
     return p
 

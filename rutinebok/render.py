@@ -161,6 +161,9 @@ class SiteRenderer:
         label = plain(self.name(ref))
         return f"[{label}]({target})" if target else label
 
+    def name_list(self, refs: list[str]) -> str:
+        return ", ".join(self.name(x) for x in refs)
+
     def links(self, refs: list[str], base: str = "../") -> str:
         return ", ".join(self.link(x, base) for x in refs)
 
