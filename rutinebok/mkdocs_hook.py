@@ -17,7 +17,9 @@ from mkdocs.structure.files import File, Files
 from rutinebok.checks import run_checks
 from rutinebok.findings import Report
 from rutinebok.load import load_dataset
+from rutinebok.pdf import build_pdfs
 from rutinebok.render import SiteOptions, SiteRenderer, calendar_ics
+from rutinebok.sign import signing_status
 
 log = logging.getLogger("mkdocs.rutinebok")
 
@@ -48,6 +50,8 @@ def on_config(config):
         log.info(f.format())  # warnings are shown on the pages; the check command lists them
     options = SiteOptions(edit_base=extra.get("edit_base", ""), today=today, site_name=config.site_name)
     renderer = SiteRenderer(ds, report.findings, options)
+    renderer.pdf = bool(extra.get("pdf", True))
+    renderer.signed = signing_status(ds, root / "signed", data_dir)
     _state.update(ds=ds, report=report, options=options, root=root, data_dir=data_dir, renderer=renderer)
     config.extra["rutinebok_runtime"] = renderer  # for the macros in macros/main.py
     return config
@@ -55,12 +59,24 @@ def on_config(config):
 
 def on_files(files: Files, config) -> Files:
     renderer: SiteRenderer = _state["renderer"]
+    root: Path = _state["root"]
     for path, text in renderer.pages().items():
         if files.get_file_from_path(path):
             raise PluginError(f"content/{path} finnes, men siden lages fra data/; fjern den håndskrevne filen")
         files.append(File.generated(config, path, content=text))
     for path, content in renderer.assets().items():
         files.append(File.generated(config, path, content=content))
+    extra = config.extra.get("rutinebok", {}) or {}
+    if extra.get("pdf", True):
+        # Incremental: build/pdf keeps a manifest, so unchanged routines are not rendered again.
+        cache = root / extra.get("pdf_cache", "build/pdf")
+        build_pdfs(_state["data_dir"], cache, site_url=config.site_url or "", today=_state["options"].today)
+        for rid in _state["ds"].routines:
+            files.append(File.generated(config, f"pdf/{rid}.pdf", abs_src_path=str(cache / f"{rid}.pdf")))
+    for rid, copies in renderer.signed.items():
+        for copy in copies:
+            path = root / "signed" / rid / copy["file"]
+            files.append(File.generated(config, f"pdf/signert/{rid}/{copy['file']}", abs_src_path=str(path)))
     ics = calendar_ics(_state["ds"], _state["report"].findings, _state["options"], config.site_url or "")
     files.append(File.generated(config, "kalender.ics", content=ics))
     return files

@@ -57,7 +57,10 @@ def routine_source_hash(ds: Dataset, routine_id: str) -> str:
             files.add(t.file)
     h = hashlib.sha256(f"rutinebok {__version__}\n".encode())
     for rel in sorted(files):
-        h.update(rel.encode() + b"\0" + ds.files[rel].text.encode("utf-8") + b"\0")
+        # The path inside data/ (e.g. routines/x.yml), so the hash does not depend on where
+        # the data folder lives.
+        inner = "/".join(Path(rel).parts[-2:])
+        h.update(inner.encode() + b"\0" + ds.files[rel].text.encode("utf-8") + b"\0")
     return h.hexdigest()
 
 

@@ -107,6 +107,8 @@ class SiteRenderer:
                 if block.rule is not None:
                     self.rules.setdefault(block.rule.id, block.rule)
         self.duties = self._collect_duties()
+        self.pdf = False  # the MkDocs hook sets these when it builds PDFs and finds signed copies
+        self.signed: dict[str, list[dict]] = {}
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES / "site"),
             undefined=StrictUndefined,

@@ -238,6 +238,32 @@ def format_report(rep: VerifyReport) -> str:
     return "\n".join(lines)
 
 
+def signing_status(ds, signed_dir: Path, data_dir: Path | None) -> dict[str, list[dict]]:
+    """Signed copies under signed/<routine-id>/*.pdf, read from the PDFs themselves.
+
+    For each copy: who signed which field and when, whether each signature is intact,
+    which parties have not signed, and whether the data changed after the PDF was made.
+    """
+    out: dict[str, list[dict]] = {}
+    if not signed_dir.is_dir():
+        return out
+    for folder in sorted(p for p in signed_dir.iterdir() if p.is_dir()):
+        for pdf in sorted(folder.glob("*.pdf")):
+            try:
+                rep = verify_pdf(pdf, [], data_dir)
+            except SignError as exc:
+                out.setdefault(folder.name, []).append({"file": pdf.name, "error": str(exc)})
+                continue
+            out.setdefault(folder.name, []).append({
+                "file": pdf.name,
+                "signatures": [{"party": s.party, "signer": s.signer, "when": s.signed_at, "intact": s.intact}
+                               for s in rep.signatures],
+                "unsigned": [p for p, signed in rep.fields.items() if not signed],
+                "changed_since_signing": rep.changed_since_signing,
+            })
+    return out
+
+
 # --------------------------------------------------------------------------- command line
 
 

@@ -228,3 +228,34 @@ def test_timestamped_signature_offline(moss_pdf, pki, tmp_path):
     out = sign_pdf(moss_pdf, "nav-rade", tmp_path / "bt.pdf", signer, timestamper=stamper)
     rep = verify_pdf(out, [pki.ca_pem])
     assert rep.signatures[0].timestamped and rep.signatures[0].ok
+
+
+def test_signed_copy_is_published_with_its_status(pki, tmp_path, monkeypatch):
+    """A signed PDF under signed/<id>/ is copied into the site; the page reads who signed from it."""
+    from .conftest import build_site
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ["mkdocs.yml", "content", "overrides", "macros", "rutinebok", "data"]:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, project / name)
+    pdf_dir = tmp_path / "pdf"
+    build_pdfs(project / "data", pdf_dir, [MOSS], site_url="http://127.0.0.1:8000/", jobs=1)
+    signed_dir = project / "signed" / MOSS
+    signed_dir.mkdir(parents=True)
+    one = tmp_path / "one.pdf"
+    assert _sign(pdf_dir / f"{MOSS}.pdf", "nav-moss", pki.party("nav-moss"), one, monkeypatch) == 0
+    assert _sign(one, "nav-rygge", pki.party("nav-rygge"), signed_dir / "versjon-1.pdf", monkeypatch) == 0
+    out = tmp_path / "site"
+    result = build_site(out, config=project / "mkdocs.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (out / "rutiner" / MOSS / "index.html").read_text("utf-8")
+    assert (out / "pdf" / "signert" / MOSS / "versjon-1.pdf").read_bytes() == (signed_dir / "versjon-1.pdf").read_bytes()
+    assert "signert av" in html and "nav-moss" in html and "nav-rygge" in html
+    assert "Ikke alle parter har signert" in html and "Rutinen er endret etter at den ble signert" not in html
+    # Change the data after signing: the page warns.
+    routine = project / "data" / "routines" / f"{MOSS}.yml"
+    routine.write_text(routine.read_text("utf-8").replace("Søknad om nødhjelp hos NAV", "Søknad om nødhjelp", 1), "utf-8")
+    out2 = tmp_path / "site2"
+    assert build_site(out2, config=project / "mkdocs.yml").returncode == 0
+    assert "Rutinen er endret etter at den ble signert" in (out2 / "rutiner" / MOSS / "index.html").read_text("utf-8")
