@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from rutinebok.checks import run_checks  # noqa: E402
-from rutinebok.findings import Report  # noqa: E402
-from rutinebok.generate import generate_corpus  # noqa: E402
-from rutinebok.load import load_dataset  # noqa: E402
-from rutinebok.render import SiteOptions, SiteRenderer  # noqa: E402
+from rutinebok.checks import run_checks
+from rutinebok.findings import Report
+from rutinebok.generate import generate_corpus
+from rutinebok.load import load_dataset
+from rutinebok.render import SiteOptions, SiteRenderer
 
 TODAY = dt.date(2026, 11, 22)
 

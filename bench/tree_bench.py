@@ -18,13 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rutinebok.checks import Checker  # noqa: E402
-from rutinebok.diagram import tree_svg  # noqa: E402
-from rutinebok.findings import Report  # noqa: E402
-from rutinebok.load import SourceFile, load_dataset  # noqa: E402
-from rutinebok.model import Tree  # noqa: E402
-from rutinebok.render import SiteOptions, SiteRenderer  # noqa: E402
-from rutinebok.generate import generated_tree  # noqa: E402
+from rutinebok.checks import Checker
+from rutinebok.diagram import tree_svg
+from rutinebok.findings import Report
+from rutinebok.generate import generated_tree
+from rutinebok.load import SourceFile, load_dataset
+from rutinebok.model import Tree
+from rutinebok.render import SiteOptions, SiteRenderer
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .findings import Finding, did_you_mean
 from .load import Dataset, SourceFile

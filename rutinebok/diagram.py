@@ -46,7 +46,7 @@ def _svg_cached(source: str) -> str:
     svg = graphviz.Source(source).pipe(format="svg", encoding="utf-8")
     # Keep only the <svg> element; drop the XML prolog, doctype and generator comments.
     svg = svg[svg.index("<svg"):]
-    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.DOTALL)
 
 
 def tree_svg(tree: Tree) -> str:

@@ -297,8 +297,7 @@ def read_yaml(path: Path, rel: str) -> SourceFile:
         col = exc.start - (before.rfind(b"\n") + 1) + 1
         _fail(rel, "RB004", f"filen er ikke UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
               hint="lagre filen som UTF-8 i redigeringsprogrammet")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if "\t" in text:
         # libyaml reports tabs in indentation confusingly (or not at all); say it plainly.
         for n, line_text in enumerate(text.splitlines(), 1):
@@ -350,9 +349,7 @@ def _unwrap(annotation: Any) -> Any:
     while True:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = args[0]
-        elif args and (origin in (list, typing.Union) or str(origin) == "<class 'types.UnionType'>"):
+        if origin is typing.Annotated or args and (origin in (list, typing.Union) or str(origin) == "<class 'types.UnionType'>"):
             annotation = args[0]
         else:
             return annotation

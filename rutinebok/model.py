@@ -62,7 +62,7 @@ def _isodate(iso: str):
 class Duration:
     """An ISO 8601 duration kept as written: 'P1M' stays one calendar month, not 30 days."""
 
-    __slots__ = ("iso", "_parts")
+    __slots__ = ("_parts", "iso")
 
     def __init__(self, iso: str):
         self._parts = parse_duration_parts(iso)
@@ -93,7 +93,7 @@ class Duration:
         return self.words
 
     @classmethod
-    def _validate(cls, value: Any) -> "Duration":
+    def _validate(cls, value: Any) -> Duration:
         if isinstance(value, Duration):
             return value
         if not isinstance(value, str):
@@ -512,7 +512,7 @@ class Section(Strict):
     id: Id
     title: str
     blocks: list[Block] = Field(default_factory=list)
-    sections: list["Section"] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- routine

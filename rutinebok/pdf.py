@@ -103,7 +103,7 @@ def routine_html(ds: Dataset, renderer: SiteRenderer, routine_id: str, site_url:
 
 def _epoch(routine) -> int:
     latest = max(c.date for c in routine.change_log)
-    return int(dt.datetime.combine(latest, dt.time(12), tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime.combine(latest, dt.time(12), tzinfo=dt.UTC).timestamp())
 
 
 def render_pdf(ds: Dataset, renderer: SiteRenderer, routine_id: str, site_url: str) -> bytes:

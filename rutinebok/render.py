@@ -29,7 +29,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 # Folder on the site for each kind of entity.
 FOLDERS = {"routines": "rutiner", "organisations": "organisasjoner", "roles": "roller", "trees": "veivisere"}
 
-_SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|tel:|#|@|\.\.?/|[a-z0-9-]+\.md)", re.I)
+_SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|tel:|#|@|\.\.?/|[a-z0-9-]+\.md)", re.IGNORECASE)
 _MD_LINK = re.compile(r"\]\(([^)\s]*)([^)]*)\)")
 
 
@@ -430,7 +430,7 @@ def calendar_ics(ds: Dataset, findings: list[Finding], options: SiteOptions, sit
     cal.add("prodid", f"-//Rutinebok//{__version__}//NO")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Rutinebok: møter og frister")
-    stamp = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # fixed: same data, same feed
+    stamp = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # fixed: same data, same feed
     for e in rr.calendar_events():
         ev = Event()
         ev.add("uid", f"{e['routine'].id}-{e['date'].isoformat()}-{_slug(e['title'])}@rutinebok")

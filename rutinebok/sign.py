@@ -105,7 +105,7 @@ def sign_pdf(pdf: Path, party: str, out: Path, signer, timestamp_url: str | None
                         + (f" ({hint})" if hint else "") + ". Feltene er: " + ", ".join(parties))
     if parties[party]:
         raise SignError(f"feltet for {party} er allerede signert")
-    _check_validity(signer.signing_cert, now or dt.datetime.now(dt.timezone.utc))
+    _check_validity(signer.signing_cert, now or dt.datetime.now(dt.UTC))
     if timestamper is None and timestamp_url:
         from pyhanko.sign.timestamps import HTTPTimeStamper
 
@@ -181,7 +181,7 @@ def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None) -> Ve
     vc = ValidationContext(trust_roots=roots, allow_fetching=False)
     for emb in reader.embedded_signatures:
         name = emb.field_name
-        party = name[len(FIELD_PREFIX):] if name.startswith(FIELD_PREFIX) else name
+        party = name.removeprefix(FIELD_PREFIX)
         try:
             status = validate_pdf_signature(emb, vc)
         except Exception as exc:  # pyHanko raises on unreadable signature structures

@@ -23,7 +23,7 @@ from .conftest import ROOT
 
 MOSS = "moss-krisesenter-nav"
 PARTIES = ["krisesenteret-i-moss", "nav-moss", "nav-rygge", "nav-rade", "nav-valer"]
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 
 def _name(cn: str) -> x509.Name:
@@ -146,8 +146,8 @@ def test_tampering_is_detected(moss_pdf, pki, tmp_path, monkeypatch, capsys):
     tampered.write_bytes(bytes(data))
     assert main(["verify", str(tampered), "--trust", str(pki.ca_pem), "--allow-unsigned"]) == 1
     # A page appended after signing, as an incremental update.
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     with signed.open("rb") as f:
         w = IncrementalPdfFileWriter(f)
@@ -206,12 +206,13 @@ def test_untrusted_signer_fails_verification(moss_pdf, pki, tmp_path, monkeypatc
 
 def test_timestamped_signature_offline(moss_pdf, pki, tmp_path):
     """PAdES B-T with pyHanko's dummy timestamp authority (no network)."""
+    from asn1crypto import keys as akeys
+    from asn1crypto import x509 as ax509
+    from cryptography.hazmat.primitives.asymmetric import rsa
     from pyhanko.sign import signers
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-    from asn1crypto import x509 as ax509, keys as akeys
-    from rutinebok.sign import sign_pdf
 
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from rutinebok.sign import sign_pdf
 
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # the dummy TSA is RSA-only
     tsa = (x509.CertificateBuilder().subject_name(_name("Test-TSA")).issuer_name(pki.ca.subject)

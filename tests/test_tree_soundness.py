@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import shutil
@@ -13,9 +12,8 @@ import pytest
 from rutinebok.checks import Checker
 from rutinebok.cli import main
 from rutinebok.diagram import tree_svg
-from rutinebok.findings import Report
 from rutinebok.generate import generated_tree
-from rutinebok.load import SourceFile, load_dataset
+from rutinebok.load import SourceFile
 from rutinebok.model import Tree
 from rutinebok.render import SiteOptions, SiteRenderer
 
@@ -31,7 +29,7 @@ def test_bad_tree_gives_its_error(case, tmp_path, capsys):
     data = Path(shutil.copytree(ROOT / "data", tmp_path / "data"))
     text = (BAD / f"{case}.yml").read_text(encoding="utf-8")
     (data / "trees" / f"{case}.yml").write_text(text, encoding="utf-8")
-    spec, *fragments = [p.strip() for p in re.search(r"^# expect: (.*)$", text, re.M).group(1).split("|")]
+    spec, *fragments = [p.strip() for p in re.search(r"^# expect: (.*)$", text, re.MULTILINE).group(1).split("|")]
     code, position = spec.split()
     line, column = (int(x) for x in position.split(":"))
     assert main(["check", "--data", str(data), "--today", "2026-11-22", "--format", "json"]) == 1
