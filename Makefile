@@ -7,23 +7,30 @@ STAMP := $(VENV)/.installed
 TODAY ?=
 CHECK_ARGS := $(if $(TODAY),--today $(TODAY),)
 
-.PHONY: install system-deps node-deps check build serve test lint bench clean
+.PHONY: install apt site-deps system-deps node-deps check build serve pdf test lint bench clean
 
 # Debian packages the tests and the site need; installed with apt-get only when missing.
-APT_PACKAGES := chromium fonts-dejavu-core graphviz poppler-utils
+SITE_APT := fonts-dejavu-core graphviz
+TEST_APT := $(SITE_APT) chromium poppler-utils
 CHROMIUM := /usr/bin/chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet pip==26.3
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
 
+site-deps:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(SITE_APT)"
+
 system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_APT)"
+
+apt:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -41,10 +48,14 @@ check: install
 	$(BIN)/rutinebok check $(CHECK_ARGS)
 
 ## build: check the data and build the site into site/ (the old site stays if anything fails)
-build: install
+build: install site-deps
 	rm -rf site.new
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site.new
 	rm -rf site.old; if [ -d site ]; then mv site site.old; fi; mv site.new site; rm -rf site.old
+
+## pdf: routine PDFs (PDF/A-2b, one signature field per party) into build/pdf
+pdf: install site-deps
+	$(BIN)/rutinebok pdf --out build/pdf
 
 ## serve: set up, check, build and serve the site at http://127.0.0.1:8000 (reloads on data/ changes)
 serve: check build
@@ -57,9 +68,12 @@ test: install system-deps node-deps
 lint: install
 	$(BIN)/ruff check rutinebok tests bench
 
-## bench: speed of the check on generated corpora (not part of test)
-bench: install
-	$(BIN)/python bench/check_bench.py
+## bench: speed on generated corpora (not part of test)
+bench: install system-deps
+	$(BIN)/python bench/check_bench.py 100 1000
+	$(BIN)/python bench/site_bench.py 1000
+	$(BIN)/python bench/tree_bench.py
+	$(BIN)/python bench/pdf_bench.py 100
 
 clean:
 	rm -rf $(VENV) site site.new node_modules bench/out .pytest_cache
