@@ -271,8 +271,8 @@ class Checker:
                              f"{date_words(approved)}: {change.summary}", "kontroller at rutinen fortsatt stemmer")
                 elif approved is None:
                     self.add(src, "RB022", "warning", path + ("paragraph",),
-                             f"{name} er {what} siden: {date_words(change.date)}. {change.summary}",
-                             "kontroller at rutinen fortsatt stemmer med loven")
+                             f"{name} ble {what} {date_words(change.date)}: {change.summary}",
+                             "rutinen har ingen vedtaksdato; kontroller at den fortsatt stemmer med loven")
 
     # ------------------------------------------------------------------ blocks
 

@@ -79,6 +79,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         for f in findings:
             print(f.format())
+        if findings:
+            counts: dict[str, int] = {}
+            for f in findings:
+                counts[f"{f.code} [{f.name}]"] = counts.get(f"{f.code} [{f.name}]", 0) + 1
+            print("\nPer kode: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
         counted = (f"{len(ds.routines)} rutiner, {len(ds.organisations)} organisasjoner, "
                    f"{len(ds.roles)} roller, {len(ds.laws)} lover/forskrifter, {len(ds.trees)} veivisere")
         print(f"\nSjekket {len(ds.files) + len(ds.failed_files)} filer ({counted}) per "
