@@ -187,6 +187,11 @@ class Organisation(Entity):
     contacts: list[Contact] = Field(default_factory=list, description="Tjenestens kontaktpunkter.")
     ended_on: dt.date | None = Field(None, description="Dato organisasjonen opphørte eller fikk nytt navn.")
     replaced_by: Id | None = Field(None, description="Organisasjonen som overtok.")
+    reviewers: list[Annotated[str, Field(pattern=r"^@[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)?$")]] = Field(
+        default_factory=list,
+        description="GitHub-brukere eller -team som godkjenner endringer for organisasjonen, "
+        "f.eks. @nav-moss-rutiner. Tom: teamet @rutinebok/<id>.",
+    )
     source: SourceRef
 
 
