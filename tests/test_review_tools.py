@@ -73,3 +73,11 @@ def test_pull_request_template_and_pre_commit_exist():
     hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text("utf-8"))
     [hook] = [h for repo in hooks["repos"] for h in repo["hooks"]]
     assert "rutinebok check" in hook["entry"] and hook["files"] == "^data/"
+
+
+def test_contributing_explains_every_check_code():
+    from rutinebok.findings import CODES
+
+    text = (ROOT / "CONTRIBUTING.md").read_text("utf-8")
+    for code, name in CODES.items():
+        assert f"| {code} | `{name}` |" in text, code
