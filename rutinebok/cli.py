@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true", help="advarsler teller som feil")
     c.add_argument("--today", type=_date, default=None, help="dagens dato, ÅÅÅÅ-MM-DD (for testing)")
     c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--against", metavar="REV", help="sammenlign med en git-revisjon (f.eks. main): "
+                   "en rutine med endret innhold må ha høyere versjon")
 
     g = sub.add_parser("generate", help="lag et syntetisk datasett for ytelsestester")
     g.set_defaults(handler=cmd_generate)
@@ -63,6 +65,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     skipped = bool(ds.failed_files)
     if not skipped:
         report.extend(run_checks(ds, today))
+        if args.against:
+            from .diff import DiffError, version_findings
+
+            try:
+                report.extend(version_findings(ds, args.against, args.data))
+            except DiffError as exc:
+                print(f"rutinebok check: --against: {exc}", file=sys.stderr)
+                return EXIT_USAGE
     findings = report.sorted()
     errors, warnings = len(report.errors), len(report.warnings)
     failed = errors > 0 or (args.strict and warnings > 0)

@@ -346,6 +346,28 @@ def run_diff(rev_a: str | None, rev_b: str | None, cwd: Path, data: str = "data"
                        root / "signed", dt.date.today())
 
 
+def version_findings(ds: Dataset, rev: str, data_dir: Path) -> list:
+    """RB036 for each routine whose content changed since `rev` while its version did not go up."""
+    import datetime as dt
+
+    from .findings import Finding
+
+    root = repo_root(data_dir.resolve())
+    rel = str(data_dir.resolve().relative_to(root))
+    with tempfile.TemporaryDirectory() as tmp:
+        old_ds, old_texts = load_at(resolve(rev, root), root, rel, Path(tmp))
+    summary = compare(old_ds, ds, old_texts, {k: v.text for k, v in ds.files.items()}, rev, WORKTREE,
+                      root / "signed", dt.date.today())
+    out = []
+    for change in summary.unbumped:
+        r = ds.routines[change.routine_id]
+        line, col = ds.source_of(r).position(("version",))
+        out.append(Finding("RB036", "warning",
+                           f"innholdet er endret siden {rev}, men versjonen er fortsatt {r.version}",
+                           r.file, line, col, "version", "øk version og skriv en linje i change_log"))
+    return out
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     try:
         summary = run_diff(args.rev_a, args.rev_b, Path.cwd(), args.data)

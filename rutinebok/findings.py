@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     "RB033": "tree-question-without-options",
     "RB034": "tree-duplicate-option",
     "RB035": "tree-duplicate-node",
+    "RB036": "version-not-bumped",
 }
 
 

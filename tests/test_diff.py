@@ -124,8 +124,24 @@ def test_bad_input(repo, tmp_path, capsys, monkeypatch):
     assert main(["diff", before, broken]) == 1
     err = capsys.readouterr().err
     assert "kan ikke leses" in err and "moss-krisesenter-nav.yml:" in err and "Traceback" not in err
+    _git(repo, "reset", "-q", "--hard", before)  # later tests start from readable data
     outside = tmp_path / "ikke-git"
     outside.mkdir()
     monkeypatch.chdir(outside)
     assert main(["diff"]) == 2
     assert "ikke i et git-repository" in capsys.readouterr().err
+
+
+def test_check_against_warns_when_the_version_did_not_go_up(repo, capsys, monkeypatch):
+    monkeypatch.chdir(repo)
+    base = _git(repo, "rev-parse", "HEAD").strip()
+    _edit(repo, "data/routines/moss-krisesenter-nav.yml", "Krisesenteret regnes ikke", "Krisesenteret er ikke")
+    try:
+        assert main(["check", "--data", "data", "--today", "2026-11-22", "--against", base,
+                     "--format", "json"]) == 0
+        out = capsys.readouterr().out
+        assert '"code": "RB036"' in out and "versjonen er fortsatt 2" in out
+        assert main(["check", "--data", "data", "--today", "2026-11-22", "--against", base, "--strict"]) == 1
+        capsys.readouterr()
+    finally:
+        _git(repo, "checkout", "-q", "--", ".")
