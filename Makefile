@@ -10,7 +10,7 @@ CHECK_ARGS := $(if $(TODAY),--today $(TODAY),)
 .PHONY: install apt site-deps system-deps node-deps check build serve pdf test lint bench clean
 
 # Debian packages the tests and the site need; installed with apt-get only when missing.
-SITE_APT := fonts-dejavu-core graphviz
+SITE_APT := fonts-dejavu-core graphviz libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_APT := $(SITE_APT) chromium poppler-utils
 CHROMIUM := /usr/bin/chromium
 
