@@ -49,7 +49,7 @@ def test_no_request_leaves_localhost(page, site_url, kind):
     ("nødhjelp", "/rutiner/moss-krisesenter-nav/"),
     ("husleiegaranti", "/rutiner/moss-krisesenter-nav/"),
     ("48 timer", "/rutiner/moss-krisesenter-nav/"),
-    ("koordinator", "/roller/koordinator/"),
+    ("koordinator", {"/roller/koordinator/", "/veivisere/hvem-skal-vaere-koordinator/"}),
     ("boligkontoret", "/roller/boligkontoret/"),
     ("rutinene", "/rutiner/moss-krisesenter-nav/"),  # inflected: found through the stem «rutin»
     ("timer", "/rutiner/moss-krisesenter-nav/"),
@@ -61,8 +61,10 @@ def test_search_puts_the_right_page_first(page, site_url, query, expected):
     box.press_sequentially(query, delay=20)
     first = page.locator(".md-search-result__item a").first
     first.wait_for(timeout=10_000)
+    page.wait_for_timeout(600)  # results for a prefix may show while the last letters are searched
     href = urlparse(first.get_attribute("href")).path
-    assert href == expected, f"{query!r}: first hit {href}"
+    allowed = expected if isinstance(expected, set) else {expected}
+    assert href in allowed, f"{query!r}: first hit {href}"
 
 
 def test_quick_exit_button_leaves_and_back_does_not_return(page, site_url):
