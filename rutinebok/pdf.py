@@ -27,6 +27,7 @@ from . import __version__
 from .checks import run_checks
 from .findings import Report, did_you_mean
 from .load import Dataset, load_dataset
+from .model import KIND_WORDS
 from .render import SiteOptions, SiteRenderer, md_safe
 
 TEMPLATES = Path(__file__).parent / "templates" / "pdf"
@@ -97,7 +98,7 @@ def routine_html(ds: Dataset, renderer: SiteRenderer, routine_id: str, site_url:
         routine=r, r=renderer, ds=ds, url=url, qr=_qr(url) if url else "", diagrams=diagrams,
         source_hash=routine_source_hash(ds, r.id), version=__version__, font_dir=FONT_DIR.as_uri(),
         sig_w=SIG_W_MM, sig_h=SIG_H_MM, modified=max(dates).isoformat(),
-        kind_words=__import__("rutinebok.model", fromlist=["KIND_WORDS"]).KIND_WORDS,
+        kind_words=KIND_WORDS,
     )
 
 
@@ -163,27 +164,27 @@ def _field_writer_class():
 
 def _build_one(args: tuple) -> tuple[str, str]:
     data_dir, routine_id, out_dir, site_url, today = args
-    report = Report()
-    ds = _cached_dataset(data_dir)
-    renderer = SiteRenderer(ds, run_checks(ds, today), SiteOptions(today=today))
+    ds, renderer = _cached(data_dir, today)  # loaded and checked once per worker process
     target = Path(out_dir) / f"{routine_id}.pdf"
     tmp = target.with_suffix(".pdf.tmp")
     tmp.write_bytes(render_pdf(ds, renderer, routine_id, site_url))
     tmp.replace(target)
-    del report
     return routine_id, str(target)
 
 
-_DS_CACHE: dict[str, Dataset] = {}
+_CACHE: dict[tuple, tuple[Dataset, SiteRenderer]] = {}
 
 
-def _cached_dataset(data_dir: str) -> Dataset:
-    if data_dir not in _DS_CACHE:
-        report = Report()
-        _DS_CACHE[data_dir] = load_dataset(Path(data_dir), report)
-        if report.errors:
-            raise PdfError("dataene har feil; kjør `rutinebok check`")
-    return _DS_CACHE[data_dir]
+def _cached(data_dir: str, today: dt.date, ds: Dataset | None = None) -> tuple[Dataset, SiteRenderer]:
+    key = (data_dir, today)
+    if key not in _CACHE:
+        if ds is None:
+            report = Report()
+            ds = load_dataset(Path(data_dir), report)
+            if report.errors:
+                raise PdfError("dataene har feil; kjør `rutinebok check`")
+        _CACHE[key] = (ds, SiteRenderer(ds, run_checks(ds, today), SiteOptions(today=today)))
+    return _CACHE[key]
 
 
 def build_pdfs(data_dir: Path, out_dir: Path, ids: list[str] | None = None, site_url: str = "",
@@ -218,7 +219,8 @@ def build_pdfs(data_dir: Path, out_dir: Path, ids: list[str] | None = None, site
     built = []
     tasks = [(str(data_dir), rid, str(out_dir), site_url, today) for rid in todo]
     if jobs == 1 or len(tasks) <= 1:
-        _DS_CACHE[str(data_dir)] = ds
+        _CACHE.pop((str(data_dir), today), None)  # this process: use the data just loaded
+        _cached(str(data_dir), today, ds)
         results = map(_build_one, tasks)
     else:
         pool = ProcessPoolExecutor(max_workers=jobs)
