@@ -77,7 +77,7 @@ def on_files(files: Files, config) -> Files:
         for copy in copies:
             path = root / "signed" / rid / copy["file"]
             files.append(File.generated(config, f"pdf/signert/{rid}/{copy['file']}", abs_src_path=str(path)))
-    ics = calendar_ics(_state["ds"], _state["report"].findings, _state["options"], config.site_url or "")
+    ics = calendar_ics(renderer, config.site_url or "")
     files.append(File.generated(config, "kalender.ics", content=ics))
     return files
 

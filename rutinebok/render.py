@@ -421,11 +421,10 @@ def render_site(ds: Dataset, findings: list[Finding], options: SiteOptions) -> d
     return SiteRenderer(ds, findings, options).pages()
 
 
-def calendar_ics(ds: Dataset, findings: list[Finding], options: SiteOptions, site_url: str = "") -> bytes:
+def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
     """The calendar feed: review dates, start dates, plan ends, and recurring meetings."""
     from icalendar import Calendar, Event, Todo
 
-    rr = SiteRenderer(ds, findings, options)
     cal = Calendar()
     cal.add("prodid", f"-//Rutinebok//{__version__}//NO")
     cal.add("version", "2.0")
