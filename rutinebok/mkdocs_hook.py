@@ -70,7 +70,8 @@ def on_files(files: Files, config) -> Files:
     if extra.get("pdf", True):
         # Incremental: build/pdf keeps a manifest, so unchanged routines are not rendered again.
         cache = root / extra.get("pdf_cache", "build/pdf")
-        build_pdfs(_state["data_dir"], cache, site_url=config.site_url or "", today=_state["options"].today)
+        build_pdfs(_state["data_dir"], cache, site_url=config.site_url or "", today=_state["options"].today,
+                   ds=_state["ds"])
         for rid in _state["ds"].routines:
             files.append(File.generated(config, f"pdf/{rid}.pdf", abs_src_path=str(cache / f"{rid}.pdf")))
     for rid, copies in renderer.signed.items():

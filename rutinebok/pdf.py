@@ -188,16 +188,18 @@ def _cached(data_dir: str, today: dt.date, ds: Dataset | None = None) -> tuple[D
 
 
 def build_pdfs(data_dir: Path, out_dir: Path, ids: list[str] | None = None, site_url: str = "",
-               jobs: int | None = None, today: dt.date | None = None, progress=None) -> dict:
+               jobs: int | None = None, today: dt.date | None = None, progress=None,
+               ds: Dataset | None = None) -> dict:
     """Build PDFs for the given routines (all when None); skip those whose inputs are unchanged.
 
     Returns {"built": [...], "skipped": [...]}.
     """
     today = today or dt.date.today()
-    report = Report()
-    ds = load_dataset(data_dir, report)
-    if report.errors:
-        raise PdfError(f"dataene har {len(report.errors)} feil; kjør `rutinebok check` og rett dem først")
+    if ds is None:  # the site build passes the data set it already loaded and checked
+        report = Report()
+        ds = load_dataset(data_dir, report)
+        if report.errors:
+            raise PdfError(f"dataene har {len(report.errors)} feil; kjør `rutinebok check` og rett dem først")
     wanted = ids or sorted(ds.routines)
     unknown = [i for i in wanted if i not in ds.routines]
     if unknown:
