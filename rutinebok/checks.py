@@ -441,10 +441,14 @@ class Checker:
         if tree.start not in index:
             self.add(src, "RB010", "error", ("start",), f"startnoden «{tree.start}» finnes ikke",
                      did_you_mean(tree.start, index))
-        edges: dict[str, list[tuple[int, str]]] = {}
+        # Edges are (node index, option index, target); a duplicated node id (RB035) keeps its
+        # own options under its own index, so positions stay right and nothing crashes.
+        edges: dict[str, list[tuple[int, int, str]]] = {}
+        self.check_links(src, ("summary",), tree.summary)
         for i, node in enumerate(tree.nodes):
             npath = ("nodes", i)
             out = edges.setdefault(node.id, [])
+            self.check_links(src, npath + ("help",), node.help)
             if node.question is not None and not node.options:
                 self.add(src, "RB033", "error", npath + ("question",),
                          f"spørsmålet i noden «{node.id}» har ingen svaralternativer",
@@ -463,7 +467,7 @@ class Checker:
                              f"svaret «{opt.label}» i noden «{node.id}» fører til «{opt.next}», som ikke finnes",
                              did_you_mean(opt.next, index) or "pek på en node i treet")
                 else:
-                    out.append((j, opt.next))
+                    out.append((i, j, opt.next))
             if node.outcome is not None:
                 o, opath = node.outcome, npath + ("outcome",)
                 for j, a in enumerate(o.responsible):
@@ -483,9 +487,8 @@ class Checker:
         stack = [(tree.start, iter(edges[tree.start]))]
         while stack:
             node_id, children = stack[-1]
-            for j, child in children:
+            for i, j, child in children:
                 if state.get(child) == 1:
-                    i = index[node_id]
                     self.add(src, "RB031", "error", ("nodes", i, "options", j, "next"),
                              f"svaret «{tree.nodes[i].options[j].label}» i noden «{node_id}» fører tilbake til "
                              f"«{child}»: treet går i ring", "en veiviser må alltid ende i et utfall")

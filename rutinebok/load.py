@@ -382,6 +382,8 @@ def _message(cls: type[BaseModel], err: dict) -> tuple[str, str, str]:
         options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
         hint = did_you_mean(str(value), options) or f"gyldige verdier: {expected}"
         return "RB009", f"«{value}» er ikke en gyldig verdi", hint
+    if etype == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == r"\S":
+        return "RB009", "teksten kan ikke være tom eller bare mellomrom", ""
     if etype == "string_pattern_mismatch":
         field_name = str(last) if isinstance(last, str) else "id"
         text = _PATTERN_WORDS.get(field_name, "ugyldig verdi: " + _PATTERN_WORDS["id"])
@@ -395,6 +397,8 @@ def _message(cls: type[BaseModel], err: dict) -> tuple[str, str, str]:
         return "RB009", f"forventet {want}, men fikk {_kind_of(value)}{shown}", ""
     if etype == "too_short":
         return "RB009", "kan ikke være tom", ""
+    if etype == "string_too_short":
+        return "RB009", "teksten kan ikke være tom", ""
     if etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return "RB009", f"verdien {value} er utenfor det tillatte: {err['msg']}", ""
     if etype == "value_error":

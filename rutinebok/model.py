@@ -31,7 +31,9 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="Id: små bokstaver a–z, sifre og bindestrek.")]
 # A reference: an id, or for a contact 'organisation-id/contact-id'.
 Ref = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")]
-Markdown = Annotated[str, Field(min_length=1, description="Tekst i Markdown.")]
+Markdown = Annotated[str, Field(min_length=1, pattern=r"\S", description="Tekst i Markdown.")]
+# Text a reader sees as a label or heading: must have at least one visible character.
+Label = Annotated[str, Field(min_length=1, pattern=r"\S")]
 
 _DURATION_RE = re.compile(
     r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?)?$"
@@ -640,12 +642,12 @@ class Routine(Entity):
 
 
 class Option(Strict):
-    label: str = Field(description="Svaret leseren kan velge, f.eks. «Ja» eller «Nei».")
+    label: Label = Field(description="Svaret leseren kan velge, f.eks. «Ja» eller «Nei».")
     next: Id = Field(description="Id for noden svaret fører til.")
 
 
 class Outcome(Strict):
-    title: str = Field(description="Kort overskrift for utfallet, f.eks. «NAV Moss».")
+    title: Label = Field(description="Kort overskrift for utfallet, f.eks. «NAV Moss».")
     text: Markdown = Field(description="Hva som skjer, skrevet for leseren.")
     responsible: list[Ref] = Field(default_factory=list, description="Hvem som har ansvaret (rolle eller organisasjon).")
     contacts: list[Ref] = Field(default_factory=list, description="Kontaktpunkter: organisasjon eller organisasjon/kontakt-id.")
@@ -656,7 +658,7 @@ class Outcome(Strict):
 
 class TreeNode(Strict):
     id: Id = Field(description="Id for noden, unik i treet.")
-    question: str | None = Field(None, description="Spørsmålet, når noden er et spørsmål.")
+    question: Label | None = Field(None, description="Spørsmålet, når noden er et spørsmål.")
     help: Markdown | None = Field(None, description="Hjelpetekst til spørsmålet.")
     options: list[Option] = Field(default_factory=list, description="Svaralternativene til spørsmålet.")
     outcome: Outcome | None = Field(None, description="Utfallet, når noden er et svar.")
@@ -672,7 +674,7 @@ class TreeNode(Strict):
 
 class Tree(Entity):
     id: Id
-    title: str = Field(description="Spørsmålet treet svarer på, f.eks. «Hvilket NAV-kontor skal dekke livsopphold?»")
+    title: Label = Field(description="Spørsmålet treet svarer på, f.eks. «Hvilket NAV-kontor skal dekke livsopphold?»")
     summary: Markdown = Field(description="Hva veiviseren hjelper med, for forsiden og søk.")
     routine: Id = Field(description="Rutinen treet er hentet fra.")
     section: Id | None = Field(None, description="Seksjonen i rutinen treet bygger på.")

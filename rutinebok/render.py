@@ -173,7 +173,7 @@ class SiteRenderer:
         if d is None:
             return ""
         rule = self.rules.get(d.rule) if d.rule else None
-        return deadline_words(d, rule.value if rule else None)
+        return deadline_words(d, rule.value if rule else None, rule.qualifier if rule else None)
 
     def edit_url(self, entity: Any) -> str:
         return f"{self.opt.edit_base}{entity.file}" if self.opt.edit_base and entity.file else ""

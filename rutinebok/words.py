@@ -72,7 +72,7 @@ WHEN_WORDS = {
 }
 
 
-def deadline_words(deadline, rule_value=None) -> str:
+def deadline_words(deadline, rule_value=None, rule_qualifier: str | None = None) -> str:
     """Words for a Deadline: 'innen 48 timer etter at søknaden er mottatt', 'så snart som mulig'.
 
     `rule_value` is the Duration of the named rule when the deadline refers to one.
@@ -84,7 +84,8 @@ def deadline_words(deadline, rule_value=None) -> str:
     elif deadline.when is not None:
         text = WHEN_WORDS[deadline.when]
     elif rule_value is not None:
-        text = "innen " + rule_value.words
+        # A named rule carries its own qualifier: «inntil 2 måneder» is not «innen 2 måneder».
+        text = f"{rule_qualifier or 'innen'} {rule_value.words}"
     else:
         text = "etter regelen " + str(deadline.rule)
     if deadline.after:
