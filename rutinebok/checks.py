@@ -321,9 +321,7 @@ class Checker:
             bpath = path + (kind,)
             if hasattr(value, "id") and kind != "rule":
                 block_ids.append((bpath + ("id",), value.id))
-            if kind == "text":
-                self.check_links(src, bpath, value)
-            elif kind == "procedure":
+            if kind == "procedure":
                 self.check_procedure(r, src, bpath, value, parties)
             elif kind == "responsibility":
                 for i, a in enumerate(value.responsible):
@@ -341,7 +339,6 @@ class Checker:
                 for i, alt in enumerate(value.alternatives):
                     for j, c in enumerate(alt.contacts):
                         self.actor(src, bpath + ("alternatives", i, "contacts", j), c)
-                    self.check_links(src, bpath + ("alternatives", i, "text"), alt.text)
             elif kind == "contacts":
                 for i, c in enumerate(value.entries):
                     self.actor(src, bpath + ("entries", i), c)
@@ -351,10 +348,6 @@ class Checker:
                         self.actor(src, bpath + ("levels", i, "coordinator", j), c)
             elif kind == "role":
                 self.actor(src, bpath + ("actor",), value.actor)
-                self.check_links(src, bpath + ("text",), value.text)
-            elif kind == "list":
-                for i, item in enumerate(value.items):
-                    self.check_links(src, bpath + ("items", i), item)
         self.unique(src, block_ids, "id-en")
 
     def check_rule(self, r: Routine, src: SourceFile, path: tuple, rule) -> None:
@@ -382,7 +375,6 @@ class Checker:
             for j, t in enumerate(step.to):
                 self.actor(src, spath + ("to", j), t)
             self.check_deadline(src, spath + ("deadline",), step.deadline)
-            self.check_links(src, spath + ("action",), step.action)
             d = self.deadline_duration(step.deadline)
             if d is None:
                 continue
@@ -396,6 +388,19 @@ class Checker:
                 self.add(src, "RB020", "warning", spath + ("deadline",),
                          f"fristene til og med steg {i + 1} blir til sammen lengre enn rammen ({limit.words})",
                          "sjekk om stegene kan gå parallelt, eller rett fristene")
+
+    def check_all_links(self, src: SourceFile) -> None:
+        """@id links in every text of a file (any field can hold Markdown), found in its data."""
+        stack: list[tuple[tuple, object]] = [((), src.data)]
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, str):
+                if "](@" in value:
+                    self.check_links(src, path, value)
+            elif isinstance(value, dict):
+                stack.extend((path + (k,), v) for k, v in value.items())
+            elif isinstance(value, list):
+                stack.extend((path + (i,), v) for i, v in enumerate(value))
 
     def check_links(self, src: SourceFile, path: tuple, text: str | None) -> None:
         if not text or "](@" not in text:
@@ -444,11 +449,9 @@ class Checker:
         # Edges are (node index, option index, target); a duplicated node id (RB035) keeps its
         # own options under its own index, so positions stay right and nothing crashes.
         edges: dict[str, list[tuple[int, int, str]]] = {}
-        self.check_links(src, ("summary",), tree.summary)
         for i, node in enumerate(tree.nodes):
             npath = ("nodes", i)
             out = edges.setdefault(node.id, [])
-            self.check_links(src, npath + ("help",), node.help)
             if node.question is not None and not node.options:
                 self.add(src, "RB033", "error", npath + ("question",),
                          f"spørsmålet i noden «{node.id}» har ingen svaralternativer",
@@ -479,7 +482,6 @@ class Checker:
                     self.ref(src, opath + ("routine",), o.routine, self.ds.routines, "rutine")
                 self.check_section_ref(src, opath + ("section",), routine_id, o.section)
                 self.check_deadline(src, opath + ("deadline",), o.deadline)
-                self.check_links(src, opath + ("text",), o.text)
         if tree.start not in index:
             return
         # Reachability and cycles in one iterative depth-first walk (white/grey/black).
@@ -522,6 +524,8 @@ class Checker:
             self.check_routine(routine)
         for tree in self.ds.trees.values():
             self.check_tree(tree)
+        for src in self.ds.files.values():
+            self.check_all_links(src)
         self.check_ended_references()
         return self.out
 

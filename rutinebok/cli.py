@@ -72,7 +72,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 report.extend(version_findings(ds, args.against, args.data))
             except DiffError as exc:
                 print(f"rutinebok check: --against: {exc}", file=sys.stderr)
-                return EXIT_USAGE
+                return exc.code
     findings = report.sorted()
     errors, warnings = len(report.errors), len(report.warnings)
     failed = errors > 0 or (args.strict and warnings > 0)

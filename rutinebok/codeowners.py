@@ -73,3 +73,18 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", type=Path, default=TARGET)
     p.add_argument("--check", action="store_true", help="feil hvis filen ikke er oppdatert")
     p.set_defaults(handler=cmd_codeowners)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m rutinebok.codeowners ...` without the rest of the command line."""
+    parser = argparse.ArgumentParser(prog="rutinebok")
+    add_parsers(parser.add_subparsers(dest="command"))
+    try:
+        args = parser.parse_args(["codeowners", *(argv if argv is not None else sys.argv[1:])])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import Resolver
 
@@ -118,10 +119,13 @@ def _construct(rel: str, node: Node, path: tuple, seen: set[int]) -> Any:
         value = node.value
         if tag == _T + "str" or tag == _T + "timestamp":
             return value  # dates are parsed (and checked) by the model
-        if tag == _T + "int":
-            return int(value.replace("_", ""), 0) if value[:2].lower() in ("0x", "0o") else int(value)
-        if tag == _T + "float":
-            return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
+        try:
+            if tag == _T + "int":
+                return int(value, 0) if value[:2].lower() in ("0x", "0o") else int(value)
+            if tag == _T + "float":
+                return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
+        except ValueError:
+            return value  # e.g. 0b101, 1__0 or 5,000 digits: text, as the fast reader keeps it
         if tag == _T + "bool":
             return value.lower() == "true"
         return None
@@ -208,7 +212,7 @@ class _StrictConstructor(yaml.constructor.SafeConstructor):
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
-        if len(mapping) != len(node.value) or "<<" in mapping:
+        if len(mapping) != len(node.value) or "<<" in mapping or not all(isinstance(k, str) for k in mapping):
             raise _Refused("duplicate key or merge key")
         return mapping
 
@@ -270,8 +274,13 @@ def _compose(rel: str, text: str) -> Node | None:
     except MarkedYAMLError as exc:
         message, mark = _yaml_problem(exc)
         _fail(rel, "RB001", message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0)
-    except YAMLError as exc:  # pragma: no cover - ruamel raises marked errors for syntax
-        _fail(rel, "RB001", f"YAML-feil: {exc}")
+    except ReaderError as exc:  # a control character or similar, at a character position
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        _fail(rel, "RB001", f"tegnet {exc.character!r} er ikke tillatt i en YAML-fil", line, col,
+              hint="fjern tegnet (ofte et usynlig kontrolltegn fra kopiering)")
+    except YAMLError as exc:
+        _fail(rel, "RB001", "YAML-feil: " + " ".join(str(exc).split()))
     docs = [d for d in docs if d is not None]
     if not docs:
         _fail(rel, "RB005", "filen er tom", hint="en datafil må ha minst id og de påkrevde feltene")
@@ -294,29 +303,41 @@ def read_yaml(path: Path, rel: str) -> SourceFile:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        # Columns count characters, as in every other finding, not bytes.
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
         _fail(rel, "RB004", f"filen er ikke UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
               hint="lagre filen som UTF-8 i redigeringsprogrammet")
     text = text.removeprefix("\ufeff")
-    if "\t" in text:
-        # libyaml reports tabs in indentation confusingly (or not at all); say it plainly.
-        for n, line_text in enumerate(text.splitlines(), 1):
-            stripped = line_text.lstrip(" ")
-            if stripped.startswith("\t"):
-                _fail(rel, "RB001", "tabulator i innrykk; YAML krever mellomrom", n,
-                      len(line_text) - len(stripped) + 1, hint="bytt tabulatoren med mellomrom")
     try:
         data = _fast_load(text)
         if isinstance(data, dict):
             return SourceFile(rel, None, data, text)
     except (yaml.YAMLError, _Refused, ValueError, TypeError, RecursionError):
         pass  # the positioned reader below finds and explains the problem
-    root = _compose(rel, text)
-    data = _construct(rel, root, (), set())
+    try:
+        root = _compose(rel, text)
+        data = _construct(rel, root, (), set())
+    except RecursionError:
+        _fail(rel, "RB001", "verdiene er nøstet for dypt inn i hverandre til å være en datafil")
+    except DataError as err:
+        tab = _indent_tab(text) if err.findings[0].code == "RB001" else None
+        if tab:  # libyaml's words for a tab in the indentation are confusing: say it plainly
+            _fail(rel, "RB001", "tabulator i innrykk; YAML krever mellomrom", *tab,
+                  hint="bytt tabulatoren med mellomrom")
+        raise
     if not isinstance(data, dict):
         _fail(rel, "RB009", "filen må være en tabell med nøkler øverst (id: ..., name: ...)",
               root.start_mark.line + 1, root.start_mark.column + 1)
     return SourceFile(rel, root, data, text)
+
+
+def _indent_tab(text: str) -> tuple[int, int] | None:
+    """(line, column) of the first tab in a line's indentation, if any."""
+    for n, line_text in enumerate(text.splitlines(), 1):
+        stripped = line_text.lstrip(" ")
+        if stripped.startswith("\t"):
+            return n, len(line_text) - len(stripped) + 1
+    return None
 
 
 # --------------------------------------------------------------------------- validation

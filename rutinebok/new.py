@@ -86,16 +86,22 @@ source: {{document: {source}}}
 }
 
 
-def new_file(kind: str, new_id: str, data_dir: Path, schema_dir: Path = SCHEMA_DIR) -> Path:
+def new_file(kind: str, new_id: str, data_dir: Path, schema_dir: Path | None = None) -> Path:
+    """Write data/<kind>/<id>.yml; schema_dir defaults to schema/ beside the data folder."""
     import datetime as dt
 
     folder = KINDS[kind]
     if not re.match(ID_PATTERN, new_id):
-        raise ValueError(f"«{new_id}» er ikke en gyldig id: bruk små bokstaver a–z, sifre og bindestrek")
+        raise ValueError(f"«{new_id}» er ikke en gyldig id: bruk små bokstaver a–z, sifre og bindestrek, "
+                         f"f.eks. «{_suggest(new_id)}»")
+    if not data_dir.is_dir():
+        raise ValueError(f"fant ikke datamappen {data_dir}")
     ds = load_dataset(data_dir, Report())
     existing = ds.ids()
     if new_id in existing:
-        raise FileExistsError(f"id-en «{new_id}» finnes allerede (i {existing[new_id]})")
+        entity = getattr(ds, existing[new_id])[new_id]
+        raise FileExistsError(f"id-en «{new_id}» finnes allerede, i {entity.file or existing[new_id]}; "
+                              "velg en annen id eller rediger den filen")
     target = data_dir / folder / f"{new_id}.yml"
     if target.exists():
         raise FileExistsError(f"{target} finnes allerede")
@@ -106,9 +112,15 @@ def new_file(kind: str, new_id: str, data_dir: Path, schema_dir: Path = SCHEMA_D
     text = TEMPLATES[folder].format(id=new_id, owner=owner, org_kind=org_kind, source=source,
                                     routine=routine, today=dt.date.today().isoformat())
     target.parent.mkdir(parents=True, exist_ok=True)
-    line = schema_line(target, data_dir, schema_dir)
+    line = schema_line(target, data_dir, schema_dir or data_dir.parent / SCHEMA_DIR.name)
     target.write_text(f"{line}\n{text}" if line else text, encoding="utf-8")
     return target
+
+
+def _suggest(text: str) -> str:
+    table = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a"})
+    slug = re.sub(r"[^a-z0-9]+", "-", text.translate(table).lower()).strip("-")
+    return slug or "ny-id"
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -127,3 +139,18 @@ def add_parsers(sub) -> None:
     p.add_argument("id")
     p.add_argument("--data", type=Path, default=Path("data"))
     p.set_defaults(handler=cmd_new)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m rutinebok.new ...` without the rest of the command line."""
+    parser = argparse.ArgumentParser(prog="rutinebok")
+    add_parsers(parser.add_subparsers(dest="command"))
+    try:
+        args = parser.parse_args(["new", *(argv if argv is not None else sys.argv[1:])])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from .model import FILE_KINDS, FOLDER_KINDS
+from .model import _DURATION_RE, FILE_KINDS, FOLDER_KINDS
 
 SCHEMA_DIR = Path("schema")
 SCHEMA_LINE = "# yaml-language-server: $schema="
@@ -92,7 +92,95 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "period": ("Planperiode", "Første og siste år planen gjelder."),
     "limit": ("Ramme", "Rammen alle stegene i prosedyren må holde seg innenfor."),
     "outcome": ("Utfall", "Utfallet, når noden er et svar."),
+    # Fields the model already describes: only a Norwegian title here (a description is used
+    # when the model's is missing or only the generic one for ids).
+    "action": ("Handling", "Hva som gjøres."),
+    "address": ("Adresse", "Besøks- eller postadresse."),
+    "after": ("Regnes fra", "Hendelsen fristen regnes fra."),
+    "also_called": ("Også kalt", "Andre navn kildene bruker."),
+    "also_when_needed": ("Også ved behov", "Også ved behov."),
+    "as_of": ("Bekreftet", "Datoen kilden bekreftet opplysningen."),
+    "by": ("Innen dato", "Frist som dato."),
+    "Approval.by": ("Vedtatt av", "Hvem som vedtok."),
+    "Approval.on": ("Vedtatt dato", "Datoen for vedtaket."),
+    "Contact.label": ("Betegnelse", "Hva kontaktpunktet er, f.eks. «Sentralbord»."),
+    "Option.label": ("Svar", "Svaret leseren kan velge."),
+    "Contact.id": ("Id", "Id for kontaktpunktet, unik innen organisasjonen."),
+    "condition": ("Vilkår", "Vilkår for steget."),
+    "convener": ("Innkaller", "Hvem som kaller inn (rolle eller organisasjon)."),
+    "coordinator": ("Koordinator", "Hvem som koordinerer."),
+    "document": ("Dokument", "Id for dokumentet (se data/documents/ eller data/sources.yml)."),
+    "duty": ("Plikt", "Plikten."),
+    "email": ("E-post", "Offentlig e-postadresse for tjenesten."),
+    "ended_on": ("Opphørte", "Datoen organisasjonen opphørte eller fikk nytt navn."),
+    "entries": ("Kontaktpunkter", "Kontaktpunkter: organisasjon/kontakt-id."),
+    "expansion": ("Betydning", "Hva forkortelsen står for."),
+    "explanation": ("Forklaring", "Forklaring i klarspråk."),
+    "external_actors": ("Eksterne aktører", "Aktører som ikke er parter, men har steg i rutinen."),
+    "file": ("Fil", "Filen, relativt til repoet."),
+    "help": ("Hjelpetekst", "Hjelpetekst til spørsmålet."),
+    "issued": ("Utgitt", "Utgivelsestid slik kilden oppgir den."),
+    "label": ("Betegnelse", "Teksten som vises."),
+    "law": ("Lov", "Id for loven eller forskriften (se data/laws/)."),
+    "legal_form": ("Organisasjonsform", "Organisasjonsform, f.eks. IKS."),
+    "method": ("Metode", "papir eller digital."),
+    "need": ("Behov", "Hvilket behov innbyggeren har på nivået."),
+    "next": ("Neste", "Id for noden svaret fører til."),
+    "official_id": ("Lovdata-id", "Lovdatas id, f.eks. LOV-2009-06-19-44."),
+    "opening_hours": ("Åpningstider", "Åpningstider slik kilden oppgir dem."),
+    "options": ("Svar", "Svaralternativene til spørsmålet."),
+    "organisation_kinds": ("Slags organisasjoner", "Slags organisasjoner rollen finnes i."),
+    "organisations": ("Organisasjoner", "Organisasjonene rollen finnes i."),
+    "owned_by": ("Eies av", "Eiere (for IKS: eierkommunene)."),
+    "owner": ("Eier", "Organisasjonen som eier rutinen."),
+    "paragraph": ("Paragraf", "Paragraf, f.eks. «§ 4». Tom når hele loven menes."),
+    "part_of": ("Del av", "Organisasjonen denne er en enhet i."),
+    "parties": ("Parter", "Partene (organisasjons-id-er)."),
+    "party": ("Part", "Parten (organisasjons-id) som signerer."),
+    "phone": ("Telefon", "Telefonnummer til tjenesten."),
+    "plan": ("Plan", "Plan som etableres (målplan, IP)."),
+    "publisher": ("Utgiver", "Utgiver slik kilden oppgir den."),
+    "question": ("Spørsmål", "Spørsmålet, når noden er et spørsmål."),
+    "replaced_by": ("Erstattet av", "Organisasjonen som overtok."),
+    "responsible": ("Ansvarlig", "Roller eller organisasjoner som har ansvaret."),
+    "review_by": ("Evalueres innen", "Datoen rutinen skal være evaluert/revidert innen."),
+    "reviewers": ("Godkjennere", "GitHub-brukere eller -team som godkjenner endringer for organisasjonen."),
+    "routine": ("Rutine", "Id for rutinen."),
+    "section": ("Seksjon", "Id for seksjonen i rutinen."),
+    "see": ("Se", "Loven det nå henvises til."),
+    "serves": ("Dekker", "Kommunene tjenesten dekker."),
+    "serves_note": ("Om hvem tjenesten er for", "Hvem tjenesten er for, når det er avgrenset."),
+    "short_name": ("Kortnavn", "Kort navn til bruk i tekst og tabeller."),
+    "signed_copy": ("Signert kopi", "Sti til signert kopi, hvis den finnes."),
+    "start": ("Start", "Id for det første spørsmålet."),
+    "starts": ("Gjelder fra", "Datoen regelen gjelder fra."),
+    "superseded": ("Erstattet", "Dokumentet er erstattet av et nyere."),
+    "term": ("Ord", "Forkortelsen eller ordet, slik det står i teksten."),
+    "times": ("Antall ganger", "Antall ganger per periode."),
+    "to": ("Til", "Hvem som varsles eller kontaktes."),
+    "valid_from": ("Gjelder fra", "Datoen rutinen gjelder fra."),
+    "value": ("Verdi", "Varigheten regelen setter (ISO 8601), f.eks. P3M."),
+    "web": ("Nettside", "Nettadresse, med https://."),
+    "when": ("Når", "Frist uten fast tid: snarest, straks, løpende eller i-god-tid."),
+    "where": ("Hvor i kilden", "Hvor i kilden: avsnitt, side eller tabell."),
+    "within": ("Innen", "Frist som varighet (ISO 8601), f.eks. PT48H."),
 }
+
+# Norwegian titles for the kinds of objects (shown by editors on hover).
+DEF_TITLES: dict[str, str] = {
+    "Alternative": "Alternativ", "Approval": "Vedtak", "Attachment": "Vedlegg", "Block": "Blokk",
+    "ChangeLogEntry": "Endring", "Contact": "Kontaktpunkt", "ContactList": "Kontaktliste",
+    "Deadline": "Frist", "DocumentRef": "Styringsdokument", "Frequency": "Hyppighet",
+    "ItemList": "Liste", "LawChange": "Lovendring", "LegalRef": "Lovhenvisning", "Level": "Nivå",
+    "Levels": "Nivåmodell", "Measure": "Tiltak", "Meeting": "Møte", "Option": "Svar",
+    "Outcome": "Utfall", "Paragraph": "Paragraf", "Period": "Periode", "Phase": "Fase",
+    "PlanMeasures": "Tiltak i planen", "Procedure": "Prosedyre", "Responsibility": "Ansvar",
+    "RoleDescription": "Rollebeskrivelse", "RoleTasks": "Oppgaver for en rolle", "Section": "Avsnitt",
+    "Signatory": "Signatar", "Signing": "Signering", "Source": "Kilde", "SourceRef": "Kildehenvisning",
+    "Step": "Steg", "Table": "Tabell", "Term": "Ord", "TimeRule": "Tidsregel", "TreeNode": "Node",
+}
+
+GENERIC_ID = "Id: små bokstaver a–z, sifre og bindestrek."
 
 # Norwegian descriptions of the kinds of objects (replacing the code's English docstrings).
 DEF_DOCS: dict[str, str] = {
@@ -104,17 +192,26 @@ DEF_DOCS: dict[str, str] = {
 }
 
 
-def _fill(node, defs_name: str | None = None) -> None:
+def _docs(owner: str | None, name: str) -> tuple[str | None, str | None]:
+    return FIELD_DOCS.get(f"{owner}.{name}") or FIELD_DOCS.get(name) or (None, None)
+
+
+def _fill(node, owner: str | None = None) -> None:
+    """Norwegian titles (and missing descriptions) on every property; `owner` is the model's name."""
     if isinstance(node, dict):
         for name, prop in (node.get("properties") or {}).items():
-            title, description = FIELD_DOCS.get(name, (None, None))
+            title, description = _docs(owner, name)
             if title:
                 prop["title"] = title
-            if not prop.get("description") and description:
+            current = prop.get("description")
+            if description and (not current or (current == GENERIC_ID and name != "id")):
                 prop["description"] = description
             _fill(prop)
         for key, value in node.items():
-            if key != "properties":
+            if key == "definitions":
+                for def_name, definition in value.items():
+                    _fill(definition, def_name)
+            elif key != "properties":
                 _fill(value)
     elif isinstance(node, list):
         for item in node:
@@ -122,16 +219,25 @@ def _fill(node, defs_name: str | None = None) -> None:
 
 
 def kind_schema(name: str, model) -> dict:
-    schema = model.model_json_schema()
-    for def_name, definition in (schema.get("$defs") or {}).items():
+    # Draft 7 with "definitions": what the VS Code YAML extension (yaml-language-server) fully
+    # supports; it warns that 2020-12 schemas are "not yet fully supported".
+    schema = model.model_json_schema(ref_template="#/definitions/{model}")
+    if "$defs" in schema:
+        schema["definitions"] = schema.pop("$defs")
+    for def_name, definition in (schema.get("definitions") or {}).items():
         definition["description"] = DEF_DOCS.get(def_name, definition.get("description", def_name))
-        definition["title"] = def_name
-    _fill(schema)
-    defs = schema.get("$defs") or {}
+        definition["title"] = DEF_TITLES.get(def_name, def_name)
+    _fill(schema, model.__name__)
+    defs = schema.get("definitions") or {}
     if "Deadline" in defs:  # the model also takes the short form: "PT48H", "2019-12-31", "snarest"
-        defs["Deadline"] = {"title": "Frist", "description": DEF_DOCS["Deadline"],
-                            "anyOf": [{"type": "string", "description": "Kortform av fristen."}, defs["Deadline"]]}
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        when = defs["Deadline"]["properties"]["when"]["anyOf"][0]["enum"]
+        short = {"title": "Frist (kortform)",
+                 "description": "Kortform: en varighet (PT48H), en dato (2019-12-31) eller " + ", ".join(when) + ".",
+                 "anyOf": [{"type": "string", "pattern": _DURATION_RE.pattern},
+                           {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                           {"type": "string", "enum": when}]}
+        defs["Deadline"] = {"title": "Frist", "description": DEF_DOCS["Deadline"], "anyOf": [short, defs["Deadline"]]}
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     schema["$id"] = f"https://rutinebok.example/schema/{name}.schema.json"
     schema["title"] = {"organisations": "Organisasjon", "roles": "Rolle", "routines": "Rutine",
                        "laws": "Lov eller forskrift", "documents": "Styringsdokument", "trees": "Veiviser",
@@ -206,14 +312,29 @@ def stale(schema_dir: Path) -> list[str]:
     return out
 
 
+def wrong_schema_lines(data_dir: Path, schema_dir: Path) -> list[str]:
+    """Data files whose first line does not point at their schema."""
+    out = []
+    for f in sorted(data_dir.rglob("*.yml")):
+        line = schema_line(f, data_dir, schema_dir)
+        if line and f.read_text(encoding="utf-8").split("\n", 1)[0] != line:
+            out.append(str(f))
+    return out
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     if args.check:
         bad = stale(args.out)
         if bad:
             print("Skjemaene er ikke oppdatert etter endringer i modellen: " + ", ".join(bad)
                   + ". Kjør `rutinebok schema`.", file=sys.stderr)
+        lines = wrong_schema_lines(args.data, args.out) if args.data.is_dir() else []
+        if lines:
+            print("Første linje viser ikke til skjemaet i: " + ", ".join(lines)
+                  + ". Kjør `rutinebok schema`.", file=sys.stderr)
+        if bad or lines:
             return 1
-        print("Skjemaene er oppdatert.")
+        print("Skjemaene er oppdatert, og hver datafil viser til sitt skjema.")
         return 0
     written = write_schemas(args.out, args.data)
     print(f"Skrev {len(written)} skjemaer til {args.out} og oppdaterte skjemalinjen i datafilene.")
@@ -226,3 +347,18 @@ def add_parsers(sub) -> None:
     p.add_argument("--data", type=Path, default=Path("data"))
     p.add_argument("--check", action="store_true", help="feil hvis skjemaene ikke stemmer med modellen")
     p.set_defaults(handler=cmd_schema)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m rutinebok.schema ...` without the rest of the command line."""
+    parser = argparse.ArgumentParser(prog="rutinebok")
+    add_parsers(parser.add_subparsers(dest="command"))
+    try:
+        args = parser.parse_args(["schema", *(argv if argv is not None else sys.argv[1:])])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
