@@ -1,243 +1,576 @@
-"""Printable routine PDFs: A4, PDF/A-2b, with one signature field per party.
+"""Printable routine PDFs: A4, PDF/A-2b, tagged, with one signature field per party.
 
-WeasyPrint lays out a Jinja2 print template; pyHanko then adds an empty signature field
-over each party's box on the signature page, so leaders can sign digitally in turn
-(rutinebok sign) or print and sign by hand. Builds are reproducible (fixed dates, fixed
-ids) and incremental (a manifest of input hashes), and run in parallel across cores.
+WeasyPrint lays out the Jinja2 print templates in templates/pdf/; pyHanko then adds an
+empty signature field named ``party-<organisation-id>`` over each party's box on the
+signature page, so leaders can sign digitally in turn (``rutinebok sign``) or print and
+sign by hand.
+
+Reproducible: the same inputs give the same bytes (dates come from the routine's change
+log, SOURCE_DATE_EPOCH is set while rendering, the file /ID is derived from the data, and
+the field-adding update writes no time of day). Incremental: a manifest in the output
+folder keeps an input hash per routine (routine file, every data file it refers to,
+templates, CSS, fonts, engine code and version, site URL); unchanged routines are skipped.
+Parallel: independent routines render in a process pool.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import json
+import multiprocessing
 import os
+import re
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-
-import markdown as md_lib
-import segno
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from typing import Any
 
 from . import __version__
-from .checks import run_checks
 from .findings import Report, did_you_mean
 from .load import Dataset, load_dataset
-from .model import KIND_WORDS
-from .render import SiteOptions, SiteRenderer, md_safe
 
-TEMPLATES = Path(__file__).parent / "templates" / "pdf"
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+PACKAGE = Path(__file__).parent
+TEMPLATES = PACKAGE / "templates" / "pdf"
+FONT_DIR = Path(os.environ.get("RUTINEBOK_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
+FONTS = {  # (family, weight, style) -> file in FONT_DIR (Debian: fonts-dejavu-core)
+    ("DejaVu Sans", "normal", "normal"): "DejaVuSans.ttf",
+    ("DejaVu Sans", "bold", "normal"): "DejaVuSans-Bold.ttf",
+    ("DejaVu Sans", "normal", "italic"): "DejaVuSans-Oblique.ttf",
+    ("DejaVu Sans", "bold", "italic"): "DejaVuSans-BoldOblique.ttf",
+    ("DejaVu Sans Mono", "normal", "normal"): "DejaVuSansMono.ttf",
+}
+# Engine modules whose code shapes the PDF: a change in any of them rebuilds every PDF.
+ENGINE_FILES = ["pdf.py", "render.py", "words.py", "diagram.py", "model.py", "__init__.py"]
 MANIFEST = ".rutinebok-pdf.json"
+FIELD_PREFIX = "party-"
 SIG_W_MM, SIG_H_MM = 80, 28  # the visible signature box; the field covers it exactly
 PX_TO_PT = 0.75  # WeasyPrint positions are CSS px (1/96 in); PDF user space is pt (1/72 in)
+
+# The site's Markdown extensions (mkdocs.yml markdown_extensions); tests keep the two equal.
+MARKDOWN_EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "md_in_html", "tables", "toc",
+                       "pymdownx.details"]
+MARKDOWN_CONFIG: dict[str, dict] = {"toc": {"permalink": False}}
+
+# Findings shown as notices in a PDF: only those that follow from the data alone. Notices
+# that depend on the day of the build (review overdue, plan period over) are left out, so
+# the same data gives the same PDF whatever day it is built; the site shows those.
+PDF_NOTICE_CODES = {"RB021", "RB022", "RB025"}
+
+# Keys in the PDF's document information dictionary (WeasyPrint custom metadata).
+META_ID, META_VERSION, META_HASH, META_ENGINE = ("RutinebokId", "RutinebokVersion", "RutinebokSourceHash",
+                                                 "RutinebokEngine")
+
+SITE_FOLDERS = {"routines": "rutiner", "organisations": "organisasjoner", "roles": "roller",
+                "trees": "veivisere"}
 
 
 class PdfError(Exception):
     """A problem the user can act on; printed without a traceback."""
 
 
-def routine_source_hash(ds: Dataset, routine_id: str) -> str:
-    """sha256 over the routine file and every file it refers to, plus the engine version."""
+# --------------------------------------------------------------------------- hashes
+
+
+def source_hash(routine_bytes: bytes, engine: str = __version__) -> str:
+    """The source hash stored in each PDF: sha256 of the routine file's bytes plus the engine
+    version. `rutinebok verify` recomputes it from the current file with the engine version
+    recorded in the PDF, to tell whether the data changed after the PDF was made."""
+    return hashlib.sha256(f"rutinebok {engine}\n".encode() + routine_bytes).hexdigest()
+
+
+def _entity_path(ds: Dataset, kind: str, entity_id: str) -> Path | None:
+    for suffix in (".yml", ".yaml"):
+        p = Path(ds.root) / kind / f"{entity_id}{suffix}"
+        if p.is_file():
+            return p
+    return None
+
+
+def routine_bytes(ds: Dataset, routine_id: str) -> bytes:
+    path = _entity_path(ds, "routines", routine_id)
+    if path is not None:
+        return path.read_bytes()
     r = ds.routines[routine_id]
-    files = {r.file}
-    for ref in set(r.parties) | {r.owner or ""} | set(r.external_actors):
-        for kind in ("organisations", "roles"):
-            ent = getattr(ds, kind).get(ref.partition("/")[0])
-            if ent is not None:
-                files.add(ent.file)
-    for lr in r.legal_basis:
-        if lr.law in ds.laws:
-            files.add(ds.laws[lr.law].file)
+    return ds.files[r.file].text.encode("utf-8")
+
+
+def routine_source_hash(ds: Dataset, routine_id: str, engine: str = __version__) -> str:
+    return source_hash(routine_bytes(ds, routine_id), engine)
+
+
+def _strings(value: Any):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+_AT_REF = re.compile(r"\]\(@([a-z0-9][a-z0-9-]*)")
+
+
+def referenced_files(ds: Dataset, routine_id: str) -> list[Path]:
+    """Every data file whose content can show up in the routine's PDF: the organisations,
+    roles, laws and documents it names, its decision trees, the sources and the glossary."""
+    r = ds.routines[routine_id]
+    kinds = ("organisations", "roles", "laws", "documents", "routines", "trees")
+    found: set[tuple[str, str]] = set()
+    for text in _strings(r.model_dump(mode="json")):
+        candidates = [text.partition("/")[0]] + _AT_REF.findall(text)
+        for ref in candidates:
+            for kind in kinds:
+                if ref != routine_id and ref in getattr(ds, kind):
+                    found.add((kind, ref))
     for t in ds.trees.values():
         if t.routine == routine_id:
-            files.add(t.file)
+            found.add(("trees", t.id))
+    paths = [p for kind, ref in sorted(found) if (p := _entity_path(ds, kind, ref)) is not None]
+    for name in ("glossary.yml", "sources.yml"):
+        if (Path(ds.root) / name).is_file():
+            paths.append(Path(ds.root) / name)
+    return paths
+
+
+def assets_hash() -> str:
+    """Templates, CSS, fonts, engine code and version, Markdown settings."""
     h = hashlib.sha256(f"rutinebok {__version__}\n".encode())
-    for rel in sorted(files):
-        # The path inside data/ (e.g. routines/x.yml), so the hash does not depend on where
-        # the data folder lives.
-        inner = "/".join(Path(rel).parts[-2:])
-        h.update(inner.encode() + b"\0" + ds.files[rel].text.encode("utf-8") + b"\0")
+    h.update(json.dumps([MARKDOWN_EXTENSIONS, MARKDOWN_CONFIG, sorted(PDF_NOTICE_CODES)]).encode())
+    files = sorted(p for p in TEMPLATES.rglob("*") if p.is_file())
+    files += [PACKAGE / name for name in ENGINE_FILES]
+    files += [FONT_DIR / name for name in sorted(FONTS.values())]
+    for p in files:
+        h.update(p.name.encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest() if p.is_file() else b"missing")
     return h.hexdigest()
 
 
-def _template_hash() -> str:
-    h = hashlib.sha256()
-    for p in sorted(TEMPLATES.rglob("*")) + [Path(__file__)]:
-        if p.is_file():
-            h.update(p.name.encode() + p.read_bytes())
+def input_hash(ds: Dataset, routine_id: str, site_url: str, assets: str | None = None,
+               _cache: dict | None = None) -> str:
+    """The manifest key: a PDF is rebuilt when and only when this changes."""
+    cache = _cache if _cache is not None else {}
+    h = hashlib.sha256(f"{assets or assets_hash()}\n{site_url}\n".encode())
+    h.update(routine_source_hash(ds, routine_id).encode())
+    root = Path(ds.root)
+    for p in referenced_files(ds, routine_id):
+        if p not in cache:
+            cache[p] = hashlib.sha256(p.read_bytes()).hexdigest()
+        h.update(f"\n{p.relative_to(root).as_posix()}:{cache[p]}".encode())
     return h.hexdigest()
 
 
-def _markdown(text: str | None) -> str:
+# --------------------------------------------------------------------------- HTML
+
+
+@lru_cache(maxsize=1)
+def _markdown():
+    import markdown
+
+    return markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG,
+                             output_format="html")
+
+
+def _link_resolver(ds: Dataset, site_url: str):
+    base = site_url.rstrip("/") + "/" if site_url else ""
+
+    def resolve(ref: str) -> str:
+        ref = ref.partition("/")[0]
+        for kind, folder in SITE_FOLDERS.items():
+            if ref in getattr(ds, kind):
+                return f"{base}{folder}/{ref}/" if base else ""
+        if ref in ds.laws and ds.laws[ref].lovdata_url:
+            return ds.laws[ref].lovdata_url
+        return ""
+
+    return resolve
+
+
+def markdown_html(text: str | None, resolve=None, inline: bool = False) -> str:
+    """Data Markdown -> HTML: md_safe first (no HTML from the data), then the site's extensions."""
+    from .render import md_safe
+
     if not text:
         return ""
-    return md_lib.markdown(md_safe(text), extensions=["tables", "def_list", "abbr"], output_format="html")
+    md = _markdown()
+    md.reset()
+    out = md.convert(md_safe(text, resolve))
+    if inline and out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
+        out = out[3:-4]
+    return out
 
 
 def _qr(url: str) -> str:
-    return segno.make(url, error="m").svg_data_uri(scale=3, border=2)
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=3, border=2, dark="#000000")
 
 
-def routine_html(ds: Dataset, renderer: SiteRenderer, routine_id: str, site_url: str) -> str:
-    from .diagram import tree_svg
+@dataclass
+class ContactLine:
+    who: str
+    label: str
+    parts: list[str]
 
-    r = ds.routines[routine_id]
+
+def contact_parts(c) -> list[str]:
+    parts = []
+    if c.phone:
+        parts.append(f"telefon {c.phone}")
+    if c.email:
+        parts.append(f"e-post {c.email}")
+    if c.web:
+        parts.append(c.web)
+    if c.address:
+        parts.append(c.address)
+    if c.opening_hours:
+        parts.append(f"åpent {c.opening_hours}")
+    return parts
+
+
+def _glossary_terms(ds: Dataset, routine) -> list:
+    if ds.glossary is None:
+        return []
+    text = "\n".join(_strings(routine.model_dump(mode="json")))
+    return [t for t in ds.glossary.terms if re.search(rf"(?<!\w){re.escape(t.term)}(?!\w)", text)]
+
+
+def _strip_links(markdown_text: str) -> str:
+    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown_text)
+
+
+@lru_cache(maxsize=1)
+def _env():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from .words import date_words
+
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(md=_markdown, date=renderer.date)
+    env.filters["date"] = lambda value: date_words(value) if value else "ikke oppgitt"
+    return env
+
+
+def _font_faces() -> list[dict]:
+    missing = [name for name in FONTS.values() if not (FONT_DIR / name).is_file()]
+    if missing:
+        raise PdfError(f"fant ikke skriftene {', '.join(missing)} i {FONT_DIR}; installer Debian-pakken "
+                       "fonts-dejavu-core (make site-deps)")
+    return [{"family": fam, "weight": w, "style": s, "url": (FONT_DIR / name).as_uri()}
+            for (fam, w, s), name in FONTS.items()]
+
+
+def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str) -> str:
+    """The print HTML of one routine (WeasyPrint's input)."""
+    import graphviz
+    from markupsafe import Markup
+
+    from .diagram import tree_svg
+    from .model import KIND_WORDS
+
+    r = ds.routines[routine_id]
+    resolve = _link_resolver(ds, site_url)
+    env = _env()
+    filters = {
+        "md": lambda text: Markup(markdown_html(text, resolve)),
+        "mdi": lambda text: Markup(markdown_html(text, resolve, inline=True)),
+    }
     url = f"{site_url.rstrip('/')}/rutiner/{r.id}/" if site_url else ""
-    diagrams = [(t, "data:image/svg+xml;base64," + base64.b64encode(tree_svg(t).encode()).decode())
-                for t in renderer.trees_of(r.id)]
+    diagrams = []
+    for t in renderer.trees_of(r.id):
+        try:
+            svg = "data:image/svg+xml;base64," + base64.b64encode(tree_svg(t).encode()).decode()
+        except (OSError, RuntimeError, graphviz.ExecutableNotFound, graphviz.CalledProcessError):
+            svg = ""  # Graphviz missing or failing: the text version below still shows the tree
+        diagrams.append((t, svg, _strip_links(renderer.tree_outline(t))))
+    signatories = {s.party: s for s in (r.signing.signatories if r.signing else [])}
+    contacts = []
+    for p in r.parties:
+        org = ds.organisations.get(p)
+        if org is None:
+            continue
+        if not org.contacts:
+            contacts.append(ContactLine(org.name, "", ["ikke oppgitt i kildene"]))
+        for c in org.contacts:
+            contacts.append(ContactLine(org.name, c.label, contact_parts(c)))
     dates = [c.date for c in r.change_log]
-    return env.get_template("routine.html.j2").render(
+    modified = max(dates).isoformat() if dates else "2000-01-01"
+    template = env.get_template("routine.html.j2")
+    return template.render(
         routine=r, r=renderer, ds=ds, url=url, qr=_qr(url) if url else "", diagrams=diagrams,
-        source_hash=routine_source_hash(ds, r.id), version=__version__, font_dir=FONT_DIR.as_uri(),
-        sig_w=SIG_W_MM, sig_h=SIG_H_MM, modified=max(dates).isoformat(),
-        kind_words=KIND_WORDS,
+        source_hash=routine_source_hash(ds, r.id), engine=__version__, fonts=_font_faces(),
+        sig_w=SIG_W_MM, sig_h=SIG_H_MM, modified=modified, kind_words=KIND_WORDS,
+        signatories=signatories, contacts=contacts, terms=_glossary_terms(ds, r), contact_parts=contact_parts,
+        field_prefix=FIELD_PREFIX,
+        f=filters,
     )
 
 
+# --------------------------------------------------------------------------- PDF
+
+
 def _epoch(routine) -> int:
-    latest = max(c.date for c in routine.change_log)
-    return int(dt.datetime.combine(latest, dt.time(12), tzinfo=dt.UTC).timestamp())
+    """The routine's own time: noon UTC on its latest change-log date (or valid_from)."""
+    dates = [c.date for c in routine.change_log] or [routine.valid_from or dt.date(2000, 1, 1)]
+    return int(dt.datetime.combine(max(dates), dt.time(12), tzinfo=dt.UTC).timestamp())
 
 
-def render_pdf(ds: Dataset, renderer: SiteRenderer, routine_id: str, site_url: str) -> bytes:
+_ENV_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _source_date_epoch(epoch: int):
+    """Font subsets carry a timestamp; fontTools takes it from SOURCE_DATE_EPOCH when set."""
+    with _ENV_LOCK:
+        old = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+        try:
+            yield
+        finally:
+            if old is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def signature_boxes(document) -> list[tuple[str, int, tuple[float, float, float, float]]]:
+    """(party, page index, (x1, y1, x2, y2) in PDF points) for each box with id party-<id>.
+
+    WeasyPrint reports each element with an id as an anchor with its border box, in CSS px
+    from the page's top-left corner; PDF user space counts points from the bottom-left.
+    """
+    boxes = []
+    for number, page in enumerate(document.pages):
+        height_pt = page.height * PX_TO_PT
+        for anchor, rect in page.anchors.items():
+            if anchor.startswith(FIELD_PREFIX) and len(rect) == 4:
+                x1, y1, x2, y2 = rect
+                boxes.append((anchor[len(FIELD_PREFIX):], number,
+                              (round(x1 * PX_TO_PT, 2), round(height_pt - y2 * PX_TO_PT, 2),
+                               round(x2 * PX_TO_PT, 2), round(height_pt - y1 * PX_TO_PT, 2))))
+    return boxes
+
+
+def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str) -> bytes:
     """One routine as PDF/A-2b bytes with empty signature fields, the same bytes every time."""
     from pyhanko.pdf_utils import generic
     from pyhanko.sign.fields import SigFieldSpec, append_signature_field
     from weasyprint import HTML
 
-    _FieldWriter = _field_writer_class()
-
     r = ds.routines[routine_id]
-    # Font subsets and the document id otherwise carry the current time or randomness.
-    os.environ["SOURCE_DATE_EPOCH"] = str(_epoch(r))
     html = routine_html(ds, renderer, routine_id, site_url)
-    document = HTML(string=html, base_url=str(TEMPLATES)).render()
-    boxes = []
-    for number, page in enumerate(document.pages):
-        height_pt = page.height * PX_TO_PT
-        for anchor, (x1, y1, x2, y2) in page.anchors.items():
-            if anchor.startswith("sig-"):
-                # CSS px from the top-left -> PDF pt from the bottom-left.
-                boxes.append((anchor[4:], number, (round(x1 * PX_TO_PT, 2), round(height_pt - y2 * PX_TO_PT, 2),
-                                                    round(x2 * PX_TO_PT, 2), round(height_pt - y1 * PX_TO_PT, 2))))
-    ident = hashlib.sha256(f"{r.id}:{routine_source_hash(ds, r.id)}".encode()).digest()[:16]
-    pdf = document.write_pdf(pdf_variant="pdf/a-2b", custom_metadata=True, pdf_identifier=ident,
-                             pdf_tags=True)
-    missing = set(r.parties) - {party for party, _, _ in boxes}
+    ident = hashlib.sha256(f"{r.id}:{routine_source_hash(ds, r.id)}:{site_url}".encode()).digest()[:16]
+    info = {META_ID: r.id, META_VERSION: str(r.version), META_HASH: routine_source_hash(ds, r.id),
+            META_ENGINE: __version__}
+
+    def finisher(_document, pdf) -> None:
+        import pydyf
+
+        for key, value in info.items():  # custom keys in the document information dictionary
+            pdf.info[key] = pydyf.String(value)
+
+    with _source_date_epoch(_epoch(r)):
+        document = HTML(string=html, base_url=str(TEMPLATES)).render()
+        pdf = document.write_pdf(pdf_variant="pdf/a-2b", pdf_tags=True, pdf_identifier=ident,
+                                 output_intent="srgb", finisher=finisher)
+    boxes = signature_boxes(document)
+    missing = [p for p in r.parties if p not in {party for party, _, _ in boxes}]
     if missing:
-        raise PdfError(f"{r.id}: fant ikke signaturfeltet for {', '.join(sorted(missing))} i oppsettet")
-    writer = _FieldWriter(io.BytesIO(pdf))
-    # The update gets a fixed second /ID (pyHanko would pick a random one).
-    writer._document_id = generic.ArrayObject([generic.ByteStringObject(ident),
-                                               generic.ByteStringObject(ident)])
+        raise PdfError(f"{r.id}: fant ikke signaturfeltet for {', '.join(missing)} i oppsettet")
+    writer = _field_writer(io.BytesIO(pdf))
+    # pyHanko gives an update a random second /ID; this one is fixed by the data.
+    writer._document_id = generic.ArrayObject([generic.ByteStringObject(ident), generic.ByteStringObject(ident)])
     for party, page_number, box in boxes:
-        append_signature_field(writer, SigFieldSpec(sig_field_name=f"party-{party}", on_page=page_number,
+        append_signature_field(writer, SigFieldSpec(sig_field_name=f"{FIELD_PREFIX}{party}", on_page=page_number,
                                                     box=box))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-def _field_writer_class():
+def _field_writer(stream):
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     class FieldWriter(IncrementalPdfFileWriter):
-        """Adds the empty signature fields without stamping the time of day into the file:
-        the fields are part of the same document, whose dates come from the data."""
+        """Adds the empty signature fields without stamping the time of day into /Info and
+        the XMP metadata: the fields belong to the same document, dated from its data."""
 
         def _update_meta(self):
             pass
 
-    return FieldWriter
+    return FieldWriter(stream)
 
 
 # --------------------------------------------------------------------------- building many
 
 
-def _build_one(args: tuple) -> tuple[str, str]:
-    data_dir, routine_id, out_dir, site_url, today = args
-    ds, renderer = _cached(data_dir, today)  # loaded and checked once per worker process
+def _print_renderer(ds: Dataset, today: dt.date, findings: list | None = None):
+    """A SiteRenderer for the print templates: names, deadline words, trees; notices only
+    from findings that do not depend on the day of the build."""
+    from .checks import run_checks
+    from .render import SiteOptions, SiteRenderer
+
+    if findings is None:
+        findings = run_checks(ds, today)
+    findings = [f for f in findings if f.code in PDF_NOTICE_CODES]
+    return SiteRenderer(ds, findings, SiteOptions(today=today))
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(data_dir: str | None, today: dt.date) -> None:
+    """Pool initializer: load and check the data once per worker (inherited when forked)."""
+    if _WORKER.get("ds") is not None:
+        return
+    ds, findings = load_checked(Path(data_dir), today)
+    _WORKER.update(ds=ds, renderer=_print_renderer(ds, today, findings))
+
+
+def _build_one(task: tuple[str, str, str]) -> tuple[str, str | None]:
+    routine_id, out_dir, site_url = task
+    try:
+        data = render_pdf(_WORKER["ds"], _WORKER["renderer"], routine_id, site_url)
+    except PdfError as exc:
+        return routine_id, str(exc)
     target = Path(out_dir) / f"{routine_id}.pdf"
-    tmp = target.with_suffix(".pdf.tmp")
-    tmp.write_bytes(render_pdf(ds, renderer, routine_id, site_url))
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
     tmp.replace(target)
-    return routine_id, str(target)
+    return routine_id, None
 
 
-_CACHE: dict[tuple, tuple[Dataset, SiteRenderer]] = {}
+def _pool_context():
+    """fork when it is safe (one thread): workers inherit the loaded data instead of reloading."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _cached(data_dir: str, today: dt.date, ds: Dataset | None = None) -> tuple[Dataset, SiteRenderer]:
-    key = (data_dir, today)
-    if key not in _CACHE:
-        if ds is None:
-            report = Report()
-            ds = load_dataset(Path(data_dir), report)
-            if report.errors:
-                raise PdfError("dataene har feil; kjør `rutinebok check`")
-        _CACHE[key] = (ds, SiteRenderer(ds, run_checks(ds, today), SiteOptions(today=today)))
-    return _CACHE[key]
+def _read_manifest(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    routines = data.get("routines") if isinstance(data, dict) else None
+    return {k: v for k, v in routines.items() if isinstance(v, str)} if isinstance(routines, dict) else {}
 
 
-def build_pdfs(data_dir: Path, out_dir: Path, ids: list[str] | None = None, site_url: str = "",
+def _write_manifest(path: Path, entries: dict[str, str]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"engine": __version__, "routines": dict(sorted(entries.items()))}, indent=1),
+                   encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_checked(data_dir: Path, today: dt.date) -> tuple[Dataset, list]:
+    """Load and check the data; PdfError when it has errors (PDFs are made only from good data)."""
+    from .checks import run_checks
+
+    report = Report()
+    ds = load_dataset(Path(data_dir), report)
+    if not ds.failed_files:
+        report.extend(run_checks(ds, today))
+    if report.errors:
+        raise PdfError(f"dataene i {data_dir} har {len(report.errors)} feil; kjør `rutinebok check` og rett dem "
+                       "først")
+    return ds, report.findings
+
+
+def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: list[str] | None = None, *,
                jobs: int | None = None, today: dt.date | None = None, progress=None,
                ds: Dataset | None = None) -> dict:
-    """Build PDFs for the given routines (all when None); skip those whose inputs are unchanged.
+    """Build the PDFs of the given routines (all when `ids` is None) into out_dir/<id>.pdf.
 
-    Returns {"built": [...], "skipped": [...]}.
+    `data` is a loaded and checked Dataset (the site build passes its own) or a data folder.
+    Routines whose input hash is in the manifest and whose PDF exists are skipped. `jobs`
+    processes render in parallel (default: the number of cores). `progress(n, total, id)`
+    is called after each PDF. Returns {"built": [...], "skipped": [...]}; raises PdfError
+    for unknown ids, data with errors, or routines that could not be laid out.
     """
     today = today or dt.date.today()
-    if ds is None:  # the site build passes the data set it already loaded and checked
-        report = Report()
-        ds = load_dataset(data_dir, report)
-        if report.errors:
-            raise PdfError(f"dataene har {len(report.errors)} feil; kjør `rutinebok check` og rett dem først")
-    wanted = ids or sorted(ds.routines)
-    unknown = [i for i in wanted if i not in ds.routines]
-    if unknown:
-        hint = did_you_mean(unknown[0], ds.routines)
-        raise PdfError(f"ukjent rutine «{unknown[0]}»" + (f" ({hint})" if hint else ""))
+    findings = None
+    if ds is None:
+        if isinstance(data, Dataset):
+            ds = data
+        else:
+            ds, findings = load_checked(Path(data), today)
+    out_dir = Path(out_dir)
+    wanted = list(dict.fromkeys(ids)) if ids else sorted(ds.routines)
+    for rid in wanted:
+        if rid not in ds.routines:
+            hint = did_you_mean(rid, ds.routines)
+            raise PdfError(f"fant ingen rutine med id «{rid}»" + (f" ({hint})" if hint else "")
+                           + "; rutinene ligger i data/routines/<id>.yml")
+    _font_faces()  # fail early with a clear message when the fonts are missing
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST
-    manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
-    templates = _template_hash()
-    todo, skipped, keys = [], [], {}
+    manifest = _read_manifest(manifest_path)
+    todo, skipped, keys, file_cache, assets = [], [], {}, {}, assets_hash()
     for rid in wanted:
-        key = hashlib.sha256(f"{routine_source_hash(ds, rid)}:{templates}:{site_url}".encode()).hexdigest()
-        keys[rid] = key
-        if manifest.get(rid) == key and (out_dir / f"{rid}.pdf").exists():
+        keys[rid] = input_hash(ds, rid, site_url, assets, file_cache)
+        if manifest.get(rid) == keys[rid] and (out_dir / f"{rid}.pdf").is_file():
             skipped.append(rid)
         else:
             todo.append(rid)
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    built = []
-    tasks = [(str(data_dir), rid, str(out_dir), site_url, today) for rid in todo]
-    if jobs == 1 or len(tasks) <= 1:
-        _CACHE.pop((str(data_dir), today), None)  # this process: use the data just loaded
-        _cached(str(data_dir), today, ds)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    tasks = [(rid, str(out_dir), site_url) for rid in todo]
+    built, failed = [], []
+    pool = None
+    if not tasks:
+        results = iter(())
+    elif jobs == 1:
+        _WORKER.clear()
+        _WORKER.update(ds=ds, renderer=_print_renderer(ds, today, findings))
         results = map(_build_one, tasks)
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        results = pool.map(_build_one, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
+        ctx = _pool_context()
+        if ctx.get_start_method() == "fork":
+            _WORKER.clear()
+            _WORKER.update(ds=ds, renderer=_print_renderer(ds, today, findings))
+            initargs = (None, today)
+        else:
+            _WORKER.clear()
+            initargs = (str(ds.root), today)
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=initargs)
+        results = pool.map(_build_one, tasks, chunksize=max(1, min(8, len(tasks) // (jobs * 4))))
     try:
-        for n, (rid, _path) in enumerate(results, 1):
-            built.append(rid)
-            manifest[rid] = keys[rid]
+        for n, (rid, error) in enumerate(results, 1):
+            if error:
+                failed.append(error)
+                manifest.pop(rid, None)
+            else:
+                built.append(rid)
+                manifest[rid] = keys[rid]
             if progress:
                 progress(n, len(tasks), rid)
     finally:
-        if jobs > 1 and len(tasks) > 1:
-            pool.shutdown()
-        manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        _WORKER.clear()
+        _write_manifest(manifest_path, manifest)
+    if failed:
+        raise PdfError(f"{len(failed)} PDF-er kunne ikke lages: " + "; ".join(failed))
     return {"built": built, "skipped": skipped}
+
+
+# --------------------------------------------------------------------------- site integration
+
+
+def site_pdf_files(ds: Dataset, cache_dir: Path) -> dict[str, Path]:
+    """{site path: file} for the built PDFs: pdf/<routine-id>.pdf."""
+    return {f"pdf/{rid}.pdf": Path(cache_dir) / f"{rid}.pdf" for rid in sorted(ds.routines)
+            if (Path(cache_dir) / f"{rid}.pdf").is_file()}
 
 
 # --------------------------------------------------------------------------- command line
@@ -245,38 +578,75 @@ def build_pdfs(data_dir: Path, out_dir: Path, ids: list[str] | None = None, site
 
 def _progress(n: int, total: int, rid: str) -> None:
     if total >= 5:
-        print(f"[{n}/{total}] {rid}", file=sys.stderr)
+        print(f"[{n}/{total}] {rid}", file=sys.stderr, flush=True)
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        print("rutinebok pdf: --jobs må være minst 1", file=sys.stderr)
+        return 2
+    if not Path(args.data).is_dir():
+        print(f"rutinebok pdf: fant ikke datamappen {args.data}", file=sys.stderr)
+        return 2
     try:
-        result = build_pdfs(args.data, args.out, args.ids or None, site_url=args.site_url, jobs=args.jobs,
+        result = build_pdfs(args.data, args.out, args.site_url, args.ids or None, jobs=args.jobs,
                             progress=_progress)
     except PdfError as exc:
         print(f"rutinebok pdf: {exc}", file=sys.stderr)
         return 1
-    print(f"Laget {len(result['built'])} PDF-er i {args.out}; {len(result['skipped'])} var uendret.")
+    except OSError as exc:
+        print(f"rutinebok pdf: kunne ikke skrive til {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    built, skipped = len(result["built"]), len(result["skipped"])
+    print(f"Laget {built} PDF-{'fil' if built == 1 else 'er'} i {args.out}; {skipped} var uendret og ble ikke "
+          "laget på nytt.")
     return 0
 
 
-def _site_url() -> str:
+def site_url_from_mkdocs(path: Path = Path("mkdocs.yml")) -> str:
+    """site_url from mkdocs.yml (for the QR code and the web link), or '' when unknown."""
     try:
-        import yaml
-
-        text = Path("mkdocs.yml").read_text(encoding="utf-8")
-        for line in text.splitlines():
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
             if line.startswith("site_url:"):
-                return yaml.safe_load(line)["site_url"]
-    except OSError:
+                import yaml
+
+                value = yaml.safe_load(line).get("site_url")
+                return value if isinstance(value, str) else ""
+    except (OSError, ValueError, AttributeError):
         pass
     return ""
 
 
 def add_parsers(sub) -> None:
-    p = sub.add_parser("pdf", help="lag utskrivbare PDF-er av rutinene (PDF/A, med signaturfelt)")
+    p = sub.add_parser("pdf", help="lag utskrivbare PDF-er av rutinene (PDF/A, ett signaturfelt per part)",
+                       description="Lager én A4-PDF (PDF/A-2b) per rutine med ett signaturfelt per part. "
+                                   "Uendrede rutiner lages ikke på nytt.")
     p.add_argument("ids", nargs="*", metavar="ID", help="rutinene (standard: alle)")
-    p.add_argument("--out", type=Path, default=Path("build/pdf"))
-    p.add_argument("--data", type=Path, default=Path("data"))
-    p.add_argument("--site-url", default=_site_url(), help="nettstedets adresse, for lenken og QR-koden")
+    p.add_argument("--out", type=Path, default=Path("build/pdf"), help="mappen PDF-ene legges i (standard: "
+                   "build/pdf)")
+    p.add_argument("--data", type=Path, default=Path("data"), help="datamappen (standard: data)")
+    p.add_argument("--site-url", default=None,
+                   help="nettstedets adresse, for lenken og QR-koden (standard: site_url i mkdocs.yml)")
     p.add_argument("--jobs", type=int, default=None, help="antall prosesser (standard: antall kjerner)")
-    p.set_defaults(handler=cmd_pdf)
+    p.set_defaults(handler=_cmd_pdf_defaults)
+
+
+def _cmd_pdf_defaults(args: argparse.Namespace) -> int:
+    if args.site_url is None:
+        args.site_url = site_url_from_mkdocs()
+    return cmd_pdf(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m rutinebok.pdf [ID ...]`: the pdf command on its own."""
+    parser = argparse.ArgumentParser(prog="rutinebok")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args(["pdf", *(sys.argv[1:] if argv is None else argv)])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Helpers for the PDF and signing tests: a throwaway PKI made with `cryptography`, and the
+seed-000 PDF built once per test module."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from .conftest import ROOT
+
+MOSS = "moss-krisesenter-nav"
+PARTIES = ["krisesenteret-i-moss", "nav-moss", "nav-rygge", "nav-rade", "nav-valer"]
+PARTY_LABELS = ["Krisesenteret i Moss IKS", "NAV Moss", "NAV Rygge", "NAV Råde", "NAV Våler"]
+SITE_URL = "https://rutinebok.example/"
+PASSWORD = "hemmelig"
+NOW = dt.datetime.now(dt.UTC)
+
+
+def name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Rutinebok test")])
+
+
+def make_cert(subject: x509.Name, key, issuer: x509.Name, issuer_key, *, ca=False, start=None, days=30,
+              tsa=False) -> x509.Certificate:
+    start = start or NOW - dt.timedelta(days=1)
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+         .serial_number(x509.random_serial_number()).not_valid_before(start)
+         .not_valid_after(start + dt.timedelta(days=days))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if ca:
+        b = b.add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+    elif tsa:
+        b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    else:
+        b = b.add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+    return b.sign(issuer_key, hashes.SHA256())
+
+
+class Pki:
+    """A throwaway CA, made fresh for each test module, issuing one certificate per party."""
+
+    def __init__(self, folder: Path, cn: str = "Rutinebok test-CA"):
+        self.folder = folder
+        self.ca_key = ec.generate_private_key(ec.SECP256R1())
+        self.ca = make_cert(name(cn), self.ca_key, name(cn), self.ca_key, ca=True, days=365)
+        self.ca_pem = folder / f"{cn.replace(' ', '-')}.pem"
+        self.ca_pem.write_bytes(self.ca.public_bytes(serialization.Encoding.PEM))
+
+    def p12(self, cn: str, *, start=None, days=30, password: str = PASSWORD) -> Path:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = make_cert(name(cn), key, self.ca.subject, self.ca_key, start=start, days=days)
+        path = self.folder / f"{cn.replace(' ', '-')}-{x509.random_serial_number() % 10**6}.p12"
+        path.write_bytes(pkcs12.serialize_key_and_certificates(
+            cn.encode(), key, cert, [self.ca], serialization.BestAvailableEncryption(password.encode())))
+        return path
+
+    def pem_pair(self, cn: str) -> tuple[Path, Path]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = make_cert(name(cn), key, self.ca.subject, self.ca_key)
+        k, c = self.folder / f"{cn}-key.pem", self.folder / f"{cn}-cert.pem"
+        k.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+        c.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        return k, c
+
+    def timestamper(self):
+        """pyHanko's DummyTimeStamper with a TSA certificate from this CA (offline B-T)."""
+        from asn1crypto import keys as akeys
+        from asn1crypto import x509 as ax509
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # the dummy TSA signs with RSA
+        tsa = make_cert(name("Rutinebok test-TSA"), tsa_key, self.ca.subject, self.ca_key, tsa=True)
+        der = serialization.Encoding.DER
+        return DummyTimeStamper(
+            tsa_cert=ax509.Certificate.load(tsa.public_bytes(der)),
+            tsa_key=akeys.PrivateKeyInfo.load(tsa_key.private_bytes(
+                der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+            certs_to_embed=[ax509.Certificate.load(self.ca.public_bytes(der))])
+
+
+def build_moss(out: Path) -> Path:
+    from rutinebok.pdf import build_pdfs
+
+    build_pdfs(ROOT / "data", out, SITE_URL, [MOSS], jobs=1)
+    return out / f"{MOSS}.pdf"
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    return " ".join(" ".join((page.extract_text() or "") for page in reader.pages).split())

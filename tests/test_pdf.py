@@ -1,0 +1,219 @@
+"""Routine PDFs: content read back with pypdf, signature fields, PDF/A metadata, reproducible
+bytes, incremental rebuilds, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from rutinebok import __version__
+from rutinebok import pdf as pdf_mod
+from rutinebok.pdf import MANIFEST, build_pdfs, source_hash
+
+from .conftest import ROOT
+from .pdf_helpers import MOSS, PARTIES, PARTY_LABELS, SITE_URL, build_moss, pdf_text
+
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def moss_pdf(tmp_path_factory) -> Path:
+    return build_moss(tmp_path_factory.mktemp("pdf"))
+
+
+@pytest.fixture(scope="module")
+def all_pdfs(tmp_path_factory) -> Path:
+    """Every seed routine, built in parallel."""
+    out = tmp_path_factory.mktemp("all")
+    result = build_pdfs(ROOT / "data", out, SITE_URL, jobs=2)
+    assert len(result["built"]) == 5
+    return out
+
+
+def test_markdown_goes_through_the_sites_extensions():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8").split("\n", 1)[1])
+    names, options = [], {}
+    for ext in config["markdown_extensions"]:
+        if isinstance(ext, dict):
+            (key, value), = ext.items()
+            names.append(key)
+            options[key] = value or {}
+        else:
+            names.append(ext)
+    assert pdf_mod.MARKDOWN_EXTENSIONS == names
+    assert pdf_mod.MARKDOWN_CONFIG == {k: v for k, v in options.items() if v}
+    # Data text cannot carry HTML into the PDF: md_safe runs before Markdown.
+    html = pdf_mod.markdown_html('Se <script>alert(1)</script> og [lenke](javascript:alert(1)) {: onclick="x"}')
+    assert "<script" not in html and 'href="javascript' not in html and not re.search(r"<[^>]*onclick", html)
+    assert "&lt;script&gt;" in html  # shown as text
+
+
+def test_the_routine_is_in_the_pdf(moss_pdf):
+    text = pdf_text(moss_pdf)
+    for fragment in [
+        # title page and document control
+        "Samarbeidsrutine mellom Krisesenteret i Moss IKS og NAV i Mosseregionen", "Dokumentstyring",
+        "Gjelder fra 1. mars 2018", "Evalueres innen 31. desember 2019", "på papir i Moss, 14. mars 2018",
+        "LOV-2009-06-19-44", "Innhold",
+        # the three procedures as numbered steps with actor and deadline words
+        "Prosedyre: Søknad om nødhjelp hos NAV", "Prosedyre: Når kvinnen trenger ytelser til bolig fra NAV",
+        "Prosedyre: Søknad om kommunal bolig", "Krisesenteret i Moss: Varsler NAV", "NAV-kontoret: Behandler søknaden",
+        "Frist: innen 48 timer", "48 timer", "normalt maks 3 måneder",
+        # meetings, contacts, attachments, glossary, change log, signature page
+        "Møte: Årlig samarbeidsmøte", "nav.moss@nav.no", "nav.valer@nav.no", "Vedlegg", "Ordforklaringer",
+        "Endringslogg", "Signaturer", "Rolle: ikke oppgitt", "Navn: ikke oppgitt", "Sted:", "Dato:",
+        # running footer and the web version
+        f"{MOSS} · versjon 1 · Side 1 av", "Gjeldende versjon på nett", f"{SITE_URL}rutiner/{MOSS}/",
+    ]:
+        assert fragment in text, fragment
+    reader = PdfReader(moss_pdf)
+    last = " ".join((reader.pages[-1].extract_text() or "").split())
+    for label in PARTY_LABELS:
+        assert label in last, label
+    pages = len(reader.pages)
+    assert f"Side {pages} av {pages}" in last
+    # The running header carries the title from page 2 on.
+    assert "Samarbeidsrutine mellom Krisesenteret" in (reader.pages[1].extract_text() or "")
+    # Lovdata links and the web link are live links.
+    uris = {a.get_object()["/A"]["/URI"] for p in reader.pages for a in p.get("/Annots", [])
+            if a.get_object().get("/Subtype") == "/Link" and "/URI" in a.get_object().get("/A", {})}
+    assert "https://lovdata.no/lov/2009-06-19-44" in uris and f"{SITE_URL}rutiner/{MOSS}/" in uris
+
+
+def test_one_signature_field_per_party_over_its_box(moss_pdf):
+    reader = PdfReader(moss_pdf)
+    fields = reader.get_fields()
+    assert sorted(fields) == sorted(f"party-{p}" for p in PARTIES)
+    assert all(f.get("/FT") == "/Sig" and "/V" not in f for f in fields.values())
+    last = reader.pages[-1]
+    widgets = [a.get_object() for a in last["/Annots"] if a.get_object().get("/FT") == "/Sig"]
+    assert sorted(w["/T"] for w in widgets) == sorted(f"party-{p}" for p in PARTIES)
+    width, height = float(last.mediabox.width), float(last.mediabox.height)
+    assert round(width / MM) == 210 and round(height / MM) == 297  # A4
+    for w in widgets:
+        x1, y1, x2, y2 = (float(v) for v in w["/Rect"])
+        assert abs((x2 - x1) - pdf_mod.SIG_W_MM * MM) < 1 and abs((y2 - y1) - pdf_mod.SIG_H_MM * MM) < 1
+        assert 0 < x1 < x2 < width and 0 < y1 < y2 < height
+        assert int(w["/F"]) & 4  # printed
+    # The fields sit over the boxes WeasyPrint drew: compare with the layout's anchors.
+    assert len({tuple(w["/Rect"]) for w in widgets}) == 5
+
+
+def test_archival_metadata(moss_pdf):
+    reader = PdfReader(moss_pdf)
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data()
+    assert re.search(rb"pdfaid:part(>|=\")2", xmp) and re.search(rb"pdfaid:conformance(>|=\")B", xmp), xmp[:600]
+    assert root["/Lang"] == "nb"
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root  # tagged
+    assert root["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"  # sRGB output intent
+    info = reader.metadata
+    assert info.title.startswith("Samarbeidsrutine mellom")
+    assert info["/RutinebokId"] == MOSS and info["/RutinebokVersion"] == "1"
+    assert info["/RutinebokEngine"] == __version__
+    routine_bytes = (ROOT / "data" / "routines" / f"{MOSS}.yml").read_bytes()
+    assert info["/RutinebokSourceHash"] == source_hash(routine_bytes, __version__)
+    assert info["/RutinebokSourceHash"] == hashlib.sha256(f"rutinebok {__version__}\n".encode()
+                                                          + routine_bytes).hexdigest()
+    # Dates from the routine's change log, not from the clock.
+    assert info["/CreationDate"].startswith("D:20261122") and info["/ModDate"] == info["/CreationDate"]
+    # Every font is embedded.
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            for desc in font.get("/DescendantFonts", [font]):
+                desc = desc.get_object()
+                fd = desc["/FontDescriptor"].get_object()
+                assert any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")), desc["/BaseFont"]
+                fonts.add(str(desc["/BaseFont"]).split("+")[-1])
+    assert any("DejaVu" in f for f in fonts), fonts
+    # Bookmarks from the headings.
+    titles = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert titles[0].startswith("Samarbeidsrutine") or "Dokumentstyring" in str(reader.outline)
+    outline = str(reader.outline)
+    for heading in ["Dokumentstyring", "Livsopphold og nødhjelp", "Kontakter", "Signaturer"]:
+        assert heading in outline, heading
+
+
+def test_every_block_kind_prints(all_pdfs):
+    expect = {
+        "kongsvinger-boligsosialt-arbeid": ["Nivå 1", "Koordinerer", "Møte:", "Signaturer"],
+        "fra-krisesenter-til-egen-bolig": ["Fase 1", "Oppgaver per rolle", "ingen registrerte parter"],
+        "strategiplan-krisesenteret-i-moss-2016-2018": ["Planperiode", "Tiltak for perioden"],
+        "kristiansand-nav-livsmestring": ["Veivisere", "Signaturer"],
+        MOSS: ["Veivisere", "Hvilket NAV-kontor"],
+    }
+    for rid, fragments in expect.items():
+        text = pdf_text(all_pdfs / f"{rid}.pdf")
+        for fragment in fragments:
+            assert fragment in text, (rid, fragment)
+        reader = PdfReader(all_pdfs / f"{rid}.pdf")
+        assert len(reader.get_fields() or {}) == len(yaml.safe_load(
+            (ROOT / "data" / "routines" / f"{rid}.yml").read_text("utf-8"))["parties"])
+    manifest = json.loads((all_pdfs / MANIFEST).read_text("utf-8"))
+    assert sorted(manifest["routines"]) == sorted(expect)
+
+
+def test_same_data_same_bytes_and_only_changed_routines_rebuilt(tmp_path, all_pdfs):
+    data = Path(shutil.copytree(ROOT / "data", tmp_path / "data"))
+    out = tmp_path / "out"
+    other = "fra-krisesenter-til-egen-bolig"
+    progress = []
+    result = build_pdfs(data, out, SITE_URL, [MOSS, other], jobs=1, progress=lambda *a: progress.append(a))
+    assert result == {"built": [MOSS, other], "skipped": []}
+    assert progress == [(1, 2, MOSS), (2, 2, other)]
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # restored after rendering
+    # Same data, another folder, another process count, another time: the same bytes.
+    for rid in (MOSS, other):
+        assert (out / f"{rid}.pdf").read_bytes() == (all_pdfs / f"{rid}.pdf").read_bytes(), rid
+    # Unchanged: nothing is rendered again.
+    before = {rid: (out / f"{rid}.pdf").stat().st_mtime_ns for rid in (MOSS, other)}
+    assert build_pdfs(data, out, SITE_URL, [MOSS, other], jobs=1) == {"built": [], "skipped": [MOSS, other]}
+    # One routine changed: only its PDF is rebuilt.
+    routine = data / "routines" / f"{other}.yml"
+    routine.write_text(routine.read_text("utf-8").replace("Om prosessen", "Om arbeidsprosessen", 1), "utf-8")
+    assert build_pdfs(data, out, SITE_URL, [MOSS, other], jobs=1) == {"built": [other], "skipped": [MOSS]}
+    assert (out / f"{MOSS}.pdf").stat().st_mtime_ns == before[MOSS]
+    assert "Om arbeidsprosessen" in pdf_text(out / f"{other}.pdf")
+    # An organisation only the Moss routine refers to: only the Moss PDF is rebuilt.
+    org = data / "organisations" / "nav-valer.yml"
+    org.write_text(org.read_text("utf-8").replace("nav.valer@nav.no", "post.valer@nav.no"), "utf-8")
+    assert build_pdfs(data, out, SITE_URL, [MOSS, other], jobs=1) == {"built": [MOSS], "skipped": [other]}
+    assert "post.valer@nav.no" in pdf_text(out / f"{MOSS}.pdf")
+    # A deleted PDF is made again; another site URL changes the QR code and link.
+    (out / f"{other}.pdf").unlink()
+    assert build_pdfs(data, out, SITE_URL, [MOSS, other], jobs=1)["built"] == [other]
+    assert build_pdfs(data, out, "https://annen.example/", [MOSS], jobs=1)["built"] == [MOSS]
+
+
+def test_pdf_command_and_bad_input(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    data = str(ROOT / "data")
+    assert pdf_mod.main(["moss-krisesenter-na", "--out", str(out), "--data", data]) == 1
+    err = capsys.readouterr().err
+    assert "fant ingen rutine med id «moss-krisesenter-na»" in err and "moss-krisesenter-nav" in err
+    assert "Traceback" not in err and not list(out.glob("*.pdf"))
+    assert pdf_mod.main(["--out", str(out), "--data", str(tmp_path / "finnes-ikke")]) == 2
+    assert "fant ikke datamappen" in capsys.readouterr().err
+    assert pdf_mod.main(["--jobs", "0", "--out", str(out), "--data", data]) == 2
+    assert pdf_mod.main(["--ukjent-valg"]) == 2
+    capsys.readouterr()
+    # Data with errors: no PDFs, a pointer to the check.
+    bad = Path(shutil.copytree(ROOT / "data", tmp_path / "bad"))
+    routine = bad / "routines" / f"{MOSS}.yml"
+    routine.write_text(routine.read_text("utf-8").replace("owner: krisesenteret-i-moss", "owner: finnes-ikke"),
+                       "utf-8")
+    assert pdf_mod.main([MOSS, "--out", str(out), "--data", str(bad)]) == 1
+    assert "rutinebok check" in capsys.readouterr().err
+    # The progress line for long runs.
+    pdf_mod._progress(12, 1000, "rutine-0012")
+    assert capsys.readouterr().err == "[12/1000] rutine-0012\n"
