@@ -172,6 +172,9 @@ def input_hash(ds: Dataset, routine_id: str, site_url: str, assets: str | None =
 # --------------------------------------------------------------------------- HTML
 
 
+_END_INSIDE_MARKUP = re.compile(r"([.?!…])((?:</(?:a|em|strong|code)>)+)\.")
+
+
 @lru_cache(maxsize=1)
 def _markdown():
     import markdown
@@ -204,9 +207,40 @@ def markdown_html(text: str | None, resolve=None, inline: bool = False) -> str:
     md = _markdown()
     md.reset()
     out = md.convert(md_safe(text, resolve))
+    # "står under [Hvem skal være koordinator?](…)." would print "koordinator?."
+    out = _END_INSIDE_MARKUP.sub(r"\1\2", out)
     if inline and out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
         out = out[3:-4]
     return out
+
+
+# Printable area in pt (A4 less the @page margins in print.css) for a diagram on a portrait
+# page (below its heading) and alone on a landscape page.
+DIAGRAM_PAGES = (("portrait", 493, 410), ("landscape", 740, 450))
+MIN_DIAGRAM_PT = 8  # the smallest text size a printed diagram may have
+
+
+@dataclass
+class DiagramFit:
+    page: str  # "portrait" or "landscape"
+    width_pt: float
+    text_pt: float  # the smallest text size as printed
+
+
+def diagram_fit(svg: str) -> DiagramFit | None:
+    """Where a Graphviz diagram fits with all its text at MIN_DIAGRAM_PT or more: on the page
+    (portrait), on a landscape page of its own, or nowhere (None: print the text version)."""
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    fonts = [float(x) for x in re.findall(r'font-size="([\d.]+)"', svg)]
+    if not size:
+        return None
+    width, height = float(size.group(1)), float(size.group(2))
+    smallest = min(fonts, default=14.0)
+    for page, page_w, page_h in DIAGRAM_PAGES:
+        scale = min(1.0, page_w / width, page_h / height)
+        if smallest * scale >= MIN_DIAGRAM_PT:
+            return DiagramFit(page, round(width * scale, 1), round(smallest * scale, 1))
+    return None
 
 
 def _qr(url: str) -> str:
@@ -252,11 +286,14 @@ def _strip_links(markdown_text: str) -> str:
 def _env():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    from .words import date_words
+    from .words import clauses, date_words, sentence, sentences
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["date"] = lambda value: date_words(value) if value else "ikke oppgitt"
+    env.filters["sentence"] = sentence
+    env.filters["clauses"] = clauses
+    env.globals["sentences"] = sentences
     return env
 
 
@@ -288,10 +325,12 @@ def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str) -> str:
     diagrams = []
     for t in renderer.trees_of(r.id):
         try:
-            svg = "data:image/svg+xml;base64," + base64.b64encode(tree_svg(t).encode()).decode()
+            svg = tree_svg(t)
         except (OSError, RuntimeError, graphviz.ExecutableNotFound, graphviz.CalledProcessError):
             svg = ""  # Graphviz missing or failing: the text version below still shows the tree
-        diagrams.append((t, svg, _strip_links(renderer.tree_outline(t))))
+        fit = diagram_fit(svg) if svg else None
+        src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode() if fit else ""
+        diagrams.append((t, src, _strip_links(renderer.tree_outline(t)), fit))
     signatories = {s.party: s for s in (r.signing.signatories if r.signing else [])}
     contacts = []
     for p in r.parties:

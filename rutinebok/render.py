@@ -22,7 +22,7 @@ from . import __version__
 from .findings import Finding
 from .load import Dataset
 from .model import KIND_WORDS, Block, Deadline, Organisation, Role, Routine
-from .words import date_words, deadline_words, short_date
+from .words import date_words, deadline_words, sentence, short_date
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -199,9 +199,9 @@ class SiteRenderer:
                 out.append(Banner("warning", "Planperioden er over",
                                   f"Planen gjaldt for {r.period.words}. Det finnes kanskje en nyere plan."))
             elif f.code in ("RB021", "RB022"):
-                out.append(Banner("info", "Loven er endret etter at rutinen ble skrevet", f.message + "."))
+                out.append(Banner("info", "Loven er endret etter at rutinen ble skrevet", sentence(f.message)))
             elif f.code == "RB025":
-                out.append(Banner("info", "Et styringsdokument er erstattet", f.message + "."))
+                out.append(Banner("info", "Et styringsdokument er erstattet", sentence(f.message)))
         return out
 
     def section_duties(self, role_id: str) -> dict[str, list[Duty]]:

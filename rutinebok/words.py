@@ -95,3 +95,31 @@ def deadline_words(deadline, rule_value=None, rule_qualifier: str | None = None)
 
 def period_words(first_year: int, last_year: int) -> str:
     return f"{first_year}–{last_year}"
+
+
+# Sentences made of values and data text: one function joins them, so a clause that already
+# ends in a full stop or a question mark does not get a second mark (no "2022.." or "?.").
+_END = ".!?…"
+_SOFT_END = ";:,"
+
+
+def sentence(text: str | None) -> str:
+    """'paragrafen er endret' -> 'Paragrafen er endret.'; 'Hva nå?' stays as it is."""
+    text = " ".join((text or "").split()).rstrip(_SOFT_END).rstrip()
+    if not text:
+        return ""
+    if text.rstrip("»”\"')")[-1:] not in _END:
+        text += "."
+    return text[0].upper() + text[1:]
+
+
+def sentences(*parts: str | None) -> str:
+    """Several pieces of text as sentences, each capitalised and ended once."""
+    return " ".join(s for s in (sentence(p) for p in parts) if s)
+
+
+def clauses(items, sep: str = "; ") -> str:
+    """Items joined with `sep` into one sentence: 'a; b; c.' (ends of the items are not doubled)."""
+    parts = [" ".join(str(i).split()).rstrip("." + _SOFT_END).rstrip() for i in items or []]
+    parts = [p for p in parts if p]
+    return sentence(sep.join(parts)) if parts else ""

@@ -1,0 +1,190 @@
+"""Print layout of every routine PDF, checked mechanically from WeasyPrint's layout tree and
+from the text read back: no page holding only a heading, no table row split over two pages,
+no Markdown markers or doubled punctuation in the printed text, readable diagram text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from rutinebok import pdf as pdf_mod
+
+from .conftest import ROOT, TODAY
+from .pdf_helpers import SITE_URL
+
+ROUTINES = sorted(p.stem for p in (ROOT / "data" / "routines").glob("*.yml"))
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+PX_TO_PT = 0.75
+
+
+@pytest.fixture(scope="module")
+def layouts():
+    """{routine id: WeasyPrint document} for every real routine."""
+    from weasyprint import HTML
+
+    ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
+    renderer = pdf_mod._print_renderer(ds, TODAY, findings)
+    out = {}
+    for rid in ROUTINES:
+        html = pdf_mod.routine_html(ds, renderer, rid, SITE_URL)
+        out[rid] = HTML(string=html, base_url=str(pdf_mod.TEMPLATES)).render()
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("layout-pdfs")
+    pdf_mod.build_pdfs(ROOT / "data", out, SITE_URL, jobs=2, today=TODAY)
+    return out
+
+
+def _walk(box, ancestors=()):
+    """(box, tags of its ancestors) for every box below `box`, margin boxes left out."""
+    from weasyprint.formatting_structure import boxes
+
+    for child in getattr(box, "children", []) or []:
+        if isinstance(child, boxes.MarginBox):
+            continue
+        tags = ancestors + ((child.element_tag,) if getattr(child, "element_tag", None) else ())
+        yield child, tags
+        yield from _walk(child, tags)
+
+
+def _page_texts(page) -> list[tuple[str, tuple]]:
+    from weasyprint.formatting_structure import boxes
+
+    return [(b.text, tags) for b, tags in _walk(page._page_box)
+            if isinstance(b, boxes.TextBox) and b.text.strip()]
+
+
+def test_no_page_holds_only_a_heading(layouts):
+    from weasyprint.formatting_structure import boxes
+
+    bad = []
+    for rid, doc in layouts.items():
+        for n, page in enumerate(doc.pages, 1):
+            if any(isinstance(b, boxes.ReplacedBox) for b, _ in _walk(page._page_box)):
+                continue  # a page with a figure on it
+            texts = _page_texts(page)
+            body = [t for t, tags in texts if not HEADINGS & set(tags)]
+            if not body:
+                bad.append(f"{rid} side {n}: bare {' / '.join(t for t, _ in texts) or 'tom'}")
+            elif len(" ".join(body)) < 60 and not any("signatures" in str(tags) for _, tags in texts):
+                bad.append(f"{rid} side {n}: nesten tom: {' '.join(body)!r}")
+    assert not bad, "\n".join(bad)
+
+
+def test_headings_are_not_left_at_the_bottom_of_a_page(layouts):
+    """A heading is followed on its own page by at least one line of what it introduces."""
+    from weasyprint.formatting_structure import boxes
+
+    bad = []
+    for rid, doc in layouts.items():
+        for n, page in enumerate(doc.pages, 1):
+            blocks = [(b, tags) for b, tags in _walk(page._page_box)
+                      if isinstance(b, boxes.LineBox)]
+            if blocks and HEADINGS & set(blocks[-1][1]) and n < len(doc.pages):
+                text = " ".join(t for t, _ in _page_texts(page))[-60:]
+                bad.append(f"{rid} side {n} slutter med en overskrift: …{text}")
+    assert not bad, "\n".join(bad)
+
+
+def test_no_table_row_is_split_across_pages(layouts):
+    from weasyprint.formatting_structure import boxes
+
+    bad, rows = [], 0
+    for rid, doc in layouts.items():
+        seen: dict[int, int] = {}
+        for n, page in enumerate(doc.pages, 1):
+            for group, _tags in _walk(page._page_box):
+                if not isinstance(group, boxes.TableRowGroupBox) or group.is_header:
+                    continue  # a repeated header row is meant to be on every page
+                for row in group.children:
+                    key = id(row.element)
+                    rows += 1
+                    if key in seen and seen[key] != n:
+                        bad.append(f"{rid}: en tabellrad er delt mellom side {seen[key]} og {n}")
+                    seen.setdefault(key, n)
+    assert rows > 50, "fant for få tabellrader å kontrollere"
+    assert not bad, "\n".join(bad)
+
+
+def test_table_headers_repeat_on_every_page_the_table_reaches(layouts):
+    from weasyprint.formatting_structure import boxes
+
+    bad = []
+    for rid, doc in layouts.items():
+        for n, page in enumerate(doc.pages, 1):
+            for b, _tags in _walk(page._page_box):
+                if isinstance(b, boxes.TableBox) and b.element is not None:
+                    has_head = b.element.find("thead") is not None
+                    groups = [c for c in b.children if isinstance(c, boxes.TableRowGroupBox)]
+                    if has_head and groups and not any(g.is_header for g in groups):
+                        bad.append(f"{rid} side {n}: tabellen fortsetter uten overskriftsrad")
+    assert not bad, "\n".join(bad)
+
+
+def test_diagram_text_is_readable(layouts):
+    """Every diagram is printed so that its smallest text is at least 8 pt."""
+    import base64
+
+    from weasyprint.formatting_structure import boxes
+
+    checked = 0
+    for rid, doc in layouts.items():
+        for n, page in enumerate(doc.pages, 1):
+            for b, _tags in _walk(page._page_box):
+                if isinstance(b, boxes.ReplacedBox) and "diagram" in (b.element.get("class") or ""):
+                    svg = base64.b64decode(b.element.get("src").split(",", 1)[1]).decode()
+                    smallest = min(float(x) for x in re.findall(r'font-size="([\d.]+)"', svg))
+                    width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+                    printed = smallest * (b.width * PX_TO_PT) / width_pt
+                    assert printed >= 7.95, f"{rid} side {n}: diagramteksten blir {printed:.1f} pt (minst 8 pt)"
+                    checked += 1
+    assert checked >= 3, "fant for få diagrammer å måle"
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    return [" ".join((p.extract_text() or "").split()) for p in PdfReader(path).pages]
+
+
+MARKDOWN_MARKERS = re.compile(r"\*\*|__|\]\(|(?<!\w)\*[^\s*][^*]*\*(?!\w)|^#+\s")
+DOUBLED = re.compile(r"(?<![.\d])([.;:,!?])\s*(?!\.\.)[.;:,](?!\d)")
+
+
+@pytest.mark.parametrize("rid", ROUTINES)
+def test_printed_text_has_no_markup_or_doubled_punctuation(built, rid):
+    problems = []
+    for n, text in enumerate(_pdf_pages(built / f"{rid}.pdf"), 1):
+        for m in MARKDOWN_MARKERS.finditer(text):
+            problems.append(f"side {n}: Markdown-tegn {text[max(0, m.start() - 30):m.end() + 30]!r}")
+        for m in DOUBLED.finditer(text):
+            problems.append(f"side {n}: dobbelt tegnsetting {text[max(0, m.start() - 30):m.end() + 10]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_print_css_keeps_rows_whole_and_repeats_headers():
+    """The rules themselves, on a table that must cross a page: its rows stay whole and its
+    header repeats (the real routines' tables may happen not to cross a page today)."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    css = (pdf_mod.TEMPLATES / "print.css").read_text("utf-8")
+    cell = "Ord " * 120
+    rows = "".join(f"<tr><td>{i}</td><td>{cell}</td></tr>" for i in range(12))
+    html = (f"<html lang='nb'><head><style>{css}</style></head><body><p>{'Tekst. ' * 300}</p>"
+            f"<table><thead><tr><th>Nr.</th><th>Tekst</th></tr></thead><tbody>{rows}</tbody></table></body></html>")
+    doc = HTML(string=html).render()
+    seen, headers = {}, 0
+    for n, page in enumerate(doc.pages, 1):
+        for group, _tags in _walk(page._page_box):
+            if isinstance(group, boxes.TableRowGroupBox):
+                if group.is_header:
+                    headers += 1
+                    continue
+                for row in group.children:
+                    assert seen.setdefault(id(row.element), n) == n, "en tabellrad er delt mellom to sider"
+    assert len({*seen.values()}) >= 2 and headers == len({*seen.values()})
