@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from .findings import Finding, did_you_mean
 from .load import Dataset, SourceFile
-from .model import Deadline, Duration, Routine
+from .model import KIND_WORDS, SIGNABLE_KINDS, Deadline, Duration, Routine
 from .words import date_words
 
 STALE_CONTACT_YEARS = 3
@@ -207,8 +207,18 @@ class Checker:
 
     def check_signing(self, r: Routine, src: SourceFile) -> None:
         s = r.signing
+        kind = KIND_WORDS.get(r.kind, r.kind).lower()
+        if r.kind in SIGNABLE_KINDS and not r.parties and r.status != "utgått":
+            self.add(src, "RB037", "warning", ("parties",),
+                     f"en {kind} er en avtale som partene signerer, men rutinen har ingen parter",
+                     "legg inn partene under parties, eller velg en kind som ikke signeres")
+        if r.kind not in SIGNABLE_KINDS and s is not None:
+            self.add(src, "RB037", "warning", ("signing",),
+                     f"en {kind} signeres ikke av partene, men rutinen har signering registrert",
+                     "fjern signing, eller sett kind: samarbeidsrutine hvis dokumentet er en avtale")
+            return
         if s is None:
-            if r.parties and r.status != "utgått":
+            if r.signable and r.status != "utgått":
                 self.add(src, "RB016", "warning", ("parties",),
                          "ingen signering er registrert for partene", "legg inn signing når rutinen er signert")
             return

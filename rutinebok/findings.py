@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "RB034": "tree-duplicate-option",
     "RB035": "tree-duplicate-node",
     "RB036": "version-not-bumped",
+    "RB037": "signing-by-kind",
 }
 
 

@@ -595,6 +595,9 @@ KIND_WORDS = {
     "strategiplan": "Strategiplan",
     "rapport": "Rapport",
 }
+# Kinds that are agreements between the parties: they get a signature page and one signature
+# field per party. A plan, a work process or a report is published, not signed.
+SIGNABLE_KINDS = frozenset({"samarbeidsrutine", "ansvarsdeling"})
 
 
 class Routine(Entity):
@@ -630,6 +633,25 @@ class Routine(Entity):
             yield path, section
             for i, sub in reversed(list(enumerate(section.sections))):
                 stack.append((path + ("sections", i), sub))
+
+    @property
+    def signable(self) -> bool:
+        """An agreement with parties: printed with a signature page, signed party by party."""
+        return self.kind in SIGNABLE_KINDS and bool(self.parties)
+
+    def clause_numbers(self) -> dict[str, str]:
+        """Section id -> its clause number ('4', '4.2', '4.2.1'), in document order: the same
+        numbers on the web page, in the PDF and in change summaries."""
+        numbers: dict[str, str] = {}
+
+        def walk(sections, prefix: str) -> None:
+            for i, section in enumerate(sections, 1):
+                number = f"{prefix}{i}"
+                numbers.setdefault(section.id, number)
+                walk(section.sections, number + ".")
+
+        walk(self.sections, "")
+        return numbers
 
     def walk_blocks(self):
         """Yield (path, block) for every block in every section."""

@@ -35,6 +35,7 @@ from typing import Any
 
 from . import __version__
 from .findings import Report, did_you_mean
+from .words import join_words
 from .load import Dataset, load_dataset
 
 PACKAGE = Path(__file__).parent
@@ -51,7 +52,7 @@ FONTS = {  # (family, weight, style) -> file in FONT_DIR (Debian: fonts-dejavu-c
 ENGINE_FILES = ["pdf.py", "render.py", "words.py", "diagram.py", "model.py", "__init__.py"]
 MANIFEST = ".rutinebok-pdf.json"
 FIELD_PREFIX = "party-"
-SIG_W_MM, SIG_H_MM = 80, 28  # the visible signature box; the field covers it exactly
+SIG_W_MM, SIG_H_MM = 80, 22  # the signature line's box; the digital field covers it exactly
 PX_TO_PT = 0.75  # WeasyPrint positions are CSS px (1/96 in); PDF user space is pt (1/72 in)
 
 # The site's Markdown extensions (mkdocs.yml markdown_extensions); tests keep the two equal.
@@ -278,6 +279,64 @@ def _glossary_terms(ds: Dataset, routine) -> list:
     return [t for t in ds.glossary.terms if re.search(rf"(?<!\w){re.escape(t.term)}(?!\w)", text)]
 
 
+@dataclass
+class PartyDuty:
+    clause: str  # the section's clause number
+    what: str  # Markdown
+    deadline: str
+    via: str  # the role the duty is given to, when it is not the party itself
+
+
+def party_duties(ds: Dataset, renderer, routine) -> list[tuple[str, list[PartyDuty]]]:
+    """(party name, its duties in this routine, in document order) for each party: what the
+    party itself must do, and what the routine gives a role that exists in that party (a duty of
+    «NAV-kontoret» is a duty of every NAV office that is a party).
+
+    A role found in several kinds of organisation counts for a party only when every one of
+    those kinds is among the parties: «Ansatt» (krisesenter, nav-kontor) binds both parties of
+    seed 000, but «Boligkontoret» (kommune, kommunal enhet or nav-kontor) is the municipality's
+    there, and a NAV office does not sign for it."""
+    clauses = routine.clause_numbers()
+    order = {sid: i for i, sid in enumerate(clauses)}
+    party_kinds = {ds.organisations[p].kind for p in routine.parties if p in ds.organisations}
+    out = []
+    for p in routine.parties:
+        org = ds.organisations.get(p)
+        actors = {p: ""}
+        for role in ds.roles.values():
+            if p in role.organisations or (org is not None and org.kind in role.organisation_kinds
+                                           and set(role.organisation_kinds) <= party_kinds):
+                actors[role.id] = role.name
+        duties = []
+        for actor, via in actors.items():
+            for d in renderer.duties.get(actor, []):
+                if d.routine.id != routine.id:
+                    continue
+                what = d.text
+                if d.kind == "step":
+                    what = f"Steg {d.number} i «{d.procedure}»: {d.text}"
+                elif d.kind == "task" and d.procedure:
+                    what = f"{d.procedure}: {d.text}"
+                if d.condition:
+                    what = f"{what} ({d.condition})"
+                duties.append((order.get(d.section_id, len(order)), d.number,
+                               PartyDuty(clauses.get(d.section_id, ""), what, d.deadline, via)))
+        duties.sort(key=lambda t: (t[0], t[1]))
+        out.append((org.name if org else renderer.name(p), [d for *_, d in duties]))
+    # Parties with the same duties (the four NAV offices of seed 000) share one table.
+    grouped: dict[tuple, list[str]] = {}
+    for name, duties in out:
+        grouped.setdefault(tuple((d.clause, d.what, d.deadline, d.via) for d in duties), []).append(name)
+    by_key = {tuple((d.clause, d.what, d.deadline, d.via) for d in duties): duties for _, duties in out}
+    return [(join_words(names), by_key[key]) for key, names in grouped.items()]
+
+
+def content_code(source_hash_hex: str) -> str:
+    """The first 16 hex digits of the content's SHA-256, in groups of four, for people to compare."""
+    code = source_hash_hex[:16].upper()
+    return " ".join(code[i:i + 4] for i in range(0, 16, 4))
+
+
 def _strip_links(markdown_text: str) -> str:
     return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown_text)
 
@@ -349,7 +408,9 @@ def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str) -> str:
         source_hash=routine_source_hash(ds, r.id), engine=__version__, fonts=_font_faces(),
         sig_w=SIG_W_MM, sig_h=SIG_H_MM, modified=modified, kind_words=KIND_WORDS,
         signatories=signatories, contacts=contacts, terms=_glossary_terms(ds, r), contact_parts=contact_parts,
-        field_prefix=FIELD_PREFIX,
+        field_prefix=FIELD_PREFIX, clauses=r.clause_numbers(),
+        party_duties=party_duties(ds, renderer, r) if r.signable else [],
+        content_code=content_code(routine_source_hash(ds, r.id)),
         f=filters,
     )
 
@@ -422,7 +483,7 @@ def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str) -> bytes:
         pdf = document.write_pdf(pdf_variant="pdf/a-2b", pdf_tags=True, pdf_identifier=ident,
                                  output_intent="srgb", finisher=finisher)
     boxes = signature_boxes(document)
-    missing = [p for p in r.parties if p not in {party for party, _, _ in boxes}]
+    missing = [p for p in r.parties if p not in {party for party, _, _ in boxes}] if r.signable else []
     if missing:
         raise PdfError(f"{r.id}: fant ikke signaturfeltet for {', '.join(missing)} i oppsettet")
     writer = _field_writer(io.BytesIO(pdf))

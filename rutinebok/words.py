@@ -28,10 +28,14 @@ def _count(n: int, unit: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _join(parts: list[str]) -> str:
+def join_words(parts: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b og c'."""
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " og " + parts[-1]
+
+
+_join = join_words
 
 
 @lru_cache(maxsize=4096)

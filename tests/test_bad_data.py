@@ -72,10 +72,11 @@ def test_bad_input_gives_its_error(case, data, capsys):
     spec, *fragments = [part.strip() for part in expect.split("|")]
     code, *position = spec.split()
     exit_code, report, err = _check(capsys, data)
-    assert exit_code == 1, _format_all(report)
     assert err == "" and "Traceback" not in err
     hits = [f for f in report["findings"] if f["code"] == code and f["file"].endswith(target)]
     assert hits, f"{case}: no {code} in {target}:\n{_format_all(report)}"
+    # An error stops the check; a warning (the real data has some) does not.
+    assert exit_code == (1 if hits[0]["severity"] == "error" else 0), _format_all(report)
     if position:
         line, column = (int(x) for x in position[0].split(":"))
         hits = [f for f in hits if (f["line"], f["column"]) == (line, column)]

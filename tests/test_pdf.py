@@ -69,15 +69,24 @@ def test_the_routine_is_in_the_pdf(moss_pdf):
         "Frist: innen 48 timer", "48 timer", "normalt maks 3 måneder",
         # meetings, contacts, attachments, glossary, change log, signature page
         "Møte: Årlig samarbeidsmøte", "nav.moss@nav.no", "nav.valer@nav.no", "Vedlegg", "Ordforklaringer",
-        "Endringslogg", "Signaturer", "Rolle: ikke oppgitt", "Navn: ikke oppgitt", "Sted:", "Dato:",
+        "Endringslogg", "Signaturer", "Stilling", "Sted og dato",
+        # what is signed, and what each party commits to
+        "godkjenner partene «Samarbeidsrutine mellom Krisesenteret i Moss IKS og NAV i Mosseregionen», versjon 1, "
+        "som gjelder fra 1. mars 2018. Kontrollkode for innholdet:",
+        "Dette skal Krisesenteret i Moss IKS gjøre", "Dette skal NAV Moss gjøre",
+        "Dette skal NAV Rygge, NAV Råde og NAV Våler gjøre (hver for seg)",
         # running footer and the web version
         f"{MOSS} · versjon 1 · Side 1 av", "Gjeldende versjon på nett", f"{SITE_URL}rutiner/{MOSS}/",
     ]:
         assert fragment in text, fragment
+    assert "ikke oppgitt" not in text.partition("Signaturer Med sin signatur")[2]  # lines to fill in instead
+    assert "rutinebok sign" not in text  # a leader is not told to run a command
+    code = pdf_mod.content_code(source_hash((ROOT / "data" / "routines" / f"{MOSS}.yml").read_bytes()))
+    assert f"Kontrollkode for innholdet: {code}" in text
     reader = PdfReader(moss_pdf)
     last = " ".join((reader.pages[-1].extract_text() or "").split())
     for label in PARTY_LABELS:
-        assert label in last, label
+        assert f"For {label}" in last, label
     pages = len(reader.pages)
     assert f"Side {pages} av {pages}" in last
     # The running header carries the title from page 2 on.
@@ -146,8 +155,8 @@ def test_archival_metadata(moss_pdf):
 
 def test_every_block_kind_prints(all_pdfs):
     expect = {
-        "kongsvinger-boligsosialt-arbeid": ["Nivå 1", "Koordinerer", "Møte:", "Signaturer"],
-        "fra-krisesenter-til-egen-bolig": ["Fase 1", "Oppgaver per rolle", "ingen registrerte parter"],
+        "kongsvinger-boligsosialt-arbeid": ["Nivå 1", "Koordinerer", "Møte:"],
+        "fra-krisesenter-til-egen-bolig": ["Fase 1", "Oppgaver per rolle"],
         "strategiplan-krisesenteret-i-moss-2016-2018": ["Planperiode", "Tiltak for perioden"],
         "kristiansand-nav-livsmestring": ["Veivisere", "Signaturer"],
         MOSS: ["Veivisere", "Hvilket NAV-kontor"],
@@ -157,8 +166,12 @@ def test_every_block_kind_prints(all_pdfs):
         for fragment in fragments:
             assert fragment in text, (rid, fragment)
         reader = PdfReader(all_pdfs / f"{rid}.pdf")
-        assert len(reader.get_fields() or {}) == len(yaml.safe_load(
-            (ROOT / "data" / "routines" / f"{rid}.yml").read_text("utf-8"))["parties"])
+        data = yaml.safe_load((ROOT / "data" / "routines" / f"{rid}.yml").read_text("utf-8"))
+        # Agreements get a signature page and one field per party; plans and reports none.
+        signable = data["kind"] in ("samarbeidsrutine", "ansvarsdeling") and data["parties"]
+        assert len(reader.get_fields() or {}) == (len(data["parties"]) if signable else 0), rid
+        assert ("Signaturer Med sin signatur godkjenner" in text) == bool(signable), rid
+        assert ("Dette skal partene gjøre" in text) == bool(signable), rid
     manifest = json.loads((all_pdfs / MANIFEST).read_text("utf-8"))
     assert sorted(manifest["routines"]) == sorted(expect)
 
