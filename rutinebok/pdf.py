@@ -60,10 +60,10 @@ MARKDOWN_EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "md_in_htm
                        "pymdownx.details"]
 MARKDOWN_CONFIG: dict[str, dict] = {"toc": {"permalink": False}}
 
-# Findings shown as notices in a PDF: only those that follow from the data alone. Notices
-# that depend on the day of the build (review overdue, plan period over) are left out, so
-# the same data gives the same PDF whatever day it is built; the site shows those.
-PDF_NOTICE_CODES = {"RB021", "RB022", "RB025"}
+# Findings shown as notices on a PDF's first page. Some depend on the day of the build (review
+# overdue, plan period over): the notices themselves are part of the rebuild key, so a PDF is
+# made again the day its notices change, and the same data and notices give the same bytes.
+PDF_NOTICE_CODES = {"RB012", "RB013", "RB021", "RB022", "RB025", "RB026"}
 
 # Keys in the PDF's document information dictionary (WeasyPrint custom metadata).
 META_ID, META_VERSION, META_HASH, META_ENGINE = ("RutinebokId", "RutinebokVersion", "RutinebokSourceHash",
@@ -157,10 +157,13 @@ def assets_hash() -> str:
 
 
 def input_hash(ds: Dataset, routine_id: str, site_url: str, assets: str | None = None,
-               _cache: dict | None = None) -> str:
-    """The manifest key: a PDF is rebuilt when and only when this changes."""
+               _cache: dict | None = None, notices: list | None = None) -> str:
+    """The manifest key: a PDF is rebuilt when and only when this changes. It covers what
+    the PDF shows: the routine, every data file it names, the notices of the day, templates,
+    fonts, engine and site address."""
     cache = _cache if _cache is not None else {}
     h = hashlib.sha256(f"{assets or assets_hash()}\n{site_url}\n".encode())
+    h.update(json.dumps(notices or [], ensure_ascii=False).encode())
     h.update(routine_source_hash(ds, routine_id).encode())
     root = Path(ds.root)
     for p in referenced_files(ds, routine_id):
@@ -617,8 +620,10 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
     manifest_path = out_dir / MANIFEST
     manifest = _read_manifest(manifest_path)
     todo, skipped, keys, file_cache, assets = [], [], {}, {}, assets_hash()
+    renderer = _print_renderer(ds, today, findings)
     for rid in wanted:
-        keys[rid] = input_hash(ds, rid, site_url, assets, file_cache)
+        notices = [[b.title, b.text] for b in renderer.banners(ds.routines[rid])]
+        keys[rid] = input_hash(ds, rid, site_url, assets, file_cache, notices)
         if manifest.get(rid) == keys[rid] and (out_dir / f"{rid}.pdf").is_file():
             skipped.append(rid)
         else:
@@ -631,13 +636,13 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
         results = iter(())
     elif jobs == 1:
         _WORKER.clear()
-        _WORKER.update(ds=ds, renderer=_print_renderer(ds, today, findings))
+        _WORKER.update(ds=ds, renderer=renderer)
         results = map(_build_one, tasks)
     else:
         ctx = _pool_context()
         if ctx.get_start_method() == "fork":
             _WORKER.clear()
-            _WORKER.update(ds=ds, renderer=_print_renderer(ds, today, findings))
+            _WORKER.update(ds=ds, renderer=renderer)
             initargs = (None, today)
         else:
             _WORKER.clear()

@@ -208,6 +208,25 @@ def test_same_data_same_bytes_and_only_changed_routines_rebuilt(tmp_path, all_pd
     assert build_pdfs(data, out, "https://annen.example/", [MOSS], jobs=1)["built"] == [MOSS]
 
 
+def test_the_rebuild_key_covers_named_roles_and_the_notices_of_the_day(tmp_path):
+    import datetime as dt
+
+    data = Path(shutil.copytree(ROOT / "data", tmp_path / "data"))
+    out = tmp_path / "out"
+    # Before the review date: no notice that the evaluation is overdue.
+    assert build_pdfs(data, out, SITE_URL, [MOSS], jobs=1, today=dt.date(2019, 6, 1))["built"] == [MOSS]
+    assert "Evalueringen er forsinket" not in pdf_text(out / f"{MOSS}.pdf")
+    assert build_pdfs(data, out, SITE_URL, [MOSS], jobs=1, today=dt.date(2019, 6, 2))["skipped"] == [MOSS]
+    # After it: the same data, but the PDF must now say so, so it is made again.
+    assert build_pdfs(data, out, SITE_URL, [MOSS], jobs=1, today=dt.date(2026, 11, 22))["built"] == [MOSS]
+    assert "Evalueringen er forsinket" in pdf_text(out / f"{MOSS}.pdf")
+    # A role printed as a step's actor is renamed: the PDF shows the new name.
+    role = data / "roles" / "nav-kontoret.yml"
+    role.write_text(role.read_text("utf-8").replace("name: NAV-kontoret", "name: NAV-kontoret lokalt"), "utf-8")
+    assert build_pdfs(data, out, SITE_URL, [MOSS], jobs=1, today=dt.date(2026, 11, 22))["built"] == [MOSS]
+    assert "NAV-kontoret lokalt: Behandler søknaden" in pdf_text(out / f"{MOSS}.pdf")
+
+
 def test_pdf_command_and_bad_input(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     data = str(ROOT / "data")
