@@ -273,16 +273,21 @@ def _step_lines(old_proc, new_proc, old: _Names, new: _Names) -> list[str]:
 
 
 def _section_lines(old_r, new_r) -> list[str]:
-    """Sections added, removed, renamed or with changed text (procedures, meetings and rules aside)."""
+    """Sections added, removed, renamed or with changed text (procedures, meetings and rules aside),
+    named with their clause numbers as printed ("punkt 4.2"), old numbers for removed ones."""
     out: list[str] = []
     old_s, new_s = _sections(old_r), _sections(new_r)
+    old_no, new_no = old_r.clause_numbers(), new_r.clause_numbers()
     for sid, s in new_s.items():
         o = old_s.get(sid)
         if o is None:
-            out.append(f"Nytt avsnitt: «{s.title}».")
+            out.append(f"Nytt avsnitt, punkt {new_no[sid]}: «{s.title}».")
             continue
+        moved = f" (før punkt {old_no[sid]})" if old_no.get(sid) != new_no[sid] else ""
         if o.title != s.title:
-            out.append(f"Avsnittet «{o.title}» heter nå «{s.title}».")
+            out.append(f"Avsnittet «{o.title}» (punkt {new_no[sid]}){moved} heter nå «{s.title}».")
+        elif moved:
+            out.append(f"Avsnittet «{s.title}» er nå punkt {new_no[sid]}{moved}.")
         changed = []
         for kind, word in BLOCK_WORDS.items():
             before = [_dump(getattr(b, kind)) if kind != "text" else b.text for b in o.blocks if b.kind == kind]
@@ -290,10 +295,11 @@ def _section_lines(old_r, new_r) -> list[str]:
             if before != after:
                 changed.append(word)
         if changed:
-            out.append(f"Avsnittet «{s.title}»: endret {' og '.join(changed) if len(changed) < 3 else ', '.join(changed)}.")
+            out.append(f"Avsnittet «{s.title}» (punkt {new_no[sid]}): endret "
+                       f"{' og '.join(changed) if len(changed) < 3 else ', '.join(changed)}.")
     for sid, o in old_s.items():
         if sid not in new_s:
-            out.append(f"Avsnittet «{o.title}» er fjernet.")
+            out.append(f"Avsnittet «{o.title}» (tidligere punkt {old_no[sid]}) er fjernet.")
     return out
 
 

@@ -35,8 +35,8 @@ from typing import Any
 
 from . import __version__
 from .findings import Report, did_you_mean
-from .words import join_words
 from .load import Dataset, load_dataset
+from .words import join_words
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates" / "pdf"

@@ -211,7 +211,7 @@ def test_signed_copy_invalidated(repo):
     assert _lines(_diff(repo, before, after)) == [
         "- Versjon: 1 → 2.",
         "- Endringslogg, versjon 2: Kortere overskrift.",
-        "- Avsnittet «Forvaltningens rolle (koordinerende enhet)» heter nå «Forvaltningens rolle».",
+        "- Avsnittet «Forvaltningens rolle (koordinerende enhet)» (punkt 5) heter nå «Forvaltningens rolle».",
         ("- NAV Kristiansand har signert PDF-en signed/kristiansand-nav-livsmestring/versjon-1.pdf; "
         "endringen krever nye signaturer."),
     ]
@@ -247,7 +247,7 @@ def test_text_glossary_and_organisation_changes_are_not_formatting(repo):
     _edit(repo, "data/organisations/nav-rade.yml", "\nname: NAV Råde\n", "\nname: NAV Råde kommune\n")
     after = _commit(repo, "text")
     lines = _lines(_diff(repo, before, after))
-    assert "- Avsnittet «Samhandling under oppholdet»: endret tekst." in lines
+    assert "- Avsnittet «Samhandling under oppholdet» (punkt 4): endret tekst." in lines
     assert "- Ordlisten: forklaringen av «IKS» er endret." in lines
     assert "- NAV Råde kommune: navn NAV Råde → NAV Råde kommune." in lines, lines
     assert "- NAV Råde har signert versjon 4; endringen krever nye signaturer." in lines
@@ -308,3 +308,20 @@ def test_check_against_warns_when_the_version_did_not_go_up(repo, capsys, monkey
         assert "ukjent revisjon" in capsys.readouterr().err
     finally:
         _git(repo, "checkout", "-q", "--", ".")
+
+
+def test_sections_are_named_by_their_clause_numbers(repo):
+    """«punkt 4.2» in a summary is the same clause as in the PDF and on the page."""
+    import re
+
+    before = _head(repo)
+    text = (repo / KRS).read_text("utf-8")
+    version = int(re.search(r"\nversion: (\d+)\n", text).group(1))
+    title = re.search(r"  - id: forvaltningens-rolle\n    title: (.*)\n", text).group(1)
+    _edit(repo, KRS, "  - id: forvaltningens-rolle\n", "  - id: ny-innledning\n    title: Ny innledning\n"
+          "    blocks:\n      - text: Et nytt avsnitt.\n  - id: forvaltningens-rolle\n")
+    _bump(repo, KRS, version, version + 1, "Nytt avsnitt.")
+    after = _commit(repo, "insert")
+    lines = _lines(_diff(repo, before, after))
+    assert "- Nytt avsnitt, punkt 5: «Ny innledning»." in lines
+    assert f"- Avsnittet «{title}» er nå punkt 6 (før punkt 5)." in lines
