@@ -221,6 +221,7 @@ class Checker:
             if r.signable and r.status != "utgått":
                 self.add(src, "RB016", "warning", ("parties",),
                          "ingen signering er registrert for partene", "legg inn signing når rutinen er signert")
+                self.check_signers(r, src)
             return
         if s.date and r.valid_from and s.date > r.valid_from:
             self.add(src, "RB014", "warning", ("signing", "date"),
@@ -242,11 +243,26 @@ class Checker:
             if p not in signed:
                 self.add(src, "RB016", "error", ("parties", i), f"parten {p} har ikke noe signaturfelt",
                          "legg til en linje under signing.signatories")
+        self.check_signers(r, src)
         unnamed = [sig.party for sig in s.signatories if not sig.name]
         if unnamed:
             self.add(src, "RB023", "warning", ("signing", "signatories"),
                      f"navnet på den som signerte er ukjent for {len(unnamed)} av {len(s.signatories)} parter",
                      "legg inn navn bare når et offentlig dokument oppgir dem")
+
+    def check_signers(self, r: Routine, src: SourceFile) -> None:
+        """RB041: `rutinebok sign` refuses a party it cannot tell a certificate for: neither the
+        organisation number nor a listed certificate fingerprint is known."""
+        if r.status == "utgått":
+            return
+        listed = {sig.party for sig in (r.signing.signatories if r.signing else []) if sig.fingerprints}
+        unknown = [p for p in r.parties if p in self.orgs and not self.orgs[p].org_number and p not in listed]
+        if unknown:
+            self.add(src, "RB041", "warning", ("parties",),
+                     "digital signering er ikke mulig for " + ", ".join(unknown) + ": verken organisasjonsnummer "
+                     "eller godkjente sertifikater er registrert",
+                     "legg inn org_number med org_number_source (fra Enhetsregisteret) i data/organisations/<id>.yml, "
+                     "eller sertifikatenes SHA-256-fingeravtrykk under signing.signatories[].fingerprints")
 
     def check_legal(self, r: Routine, src: SourceFile) -> None:
         approved = r.approved.on if r.approved else (r.signing.date if r.signing else None)

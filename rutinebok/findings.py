@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "RB035": "tree-duplicate-node",
     "RB036": "version-not-bumped",
     "RB037": "signing-by-kind",
+    "RB041": "signer-unknown",
 }
 
 

@@ -189,12 +189,23 @@ class Organisation(Entity):
     contacts: list[Contact] = Field(default_factory=list, description="Tjenestens kontaktpunkter.")
     ended_on: dt.date | None = Field(None, description="Dato organisasjonen opphørte eller fikk nytt navn.")
     replaced_by: Id | None = Field(None, description="Organisasjonen som overtok.")
+    org_number: Annotated[str | None, Field(pattern=r"^\d{9}$")] = Field(
+        None, description="Organisasjonsnummer (9 sifre) fra Enhetsregisteret. Tomt når ingen kilde oppgir det; "
+        "da kan parten bare signere digitalt med et sertifikat som er oppført under signing.signatories.",
+    )
+    org_number_source: SourceRef | None = Field(None, description="Hvor organisasjonsnummeret kommer fra.")
     reviewers: list[Annotated[str, Field(pattern=r"^@[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)?$")]] = Field(
         default_factory=list,
         description="GitHub-brukere eller -team som godkjenner endringer for organisasjonen, "
         "f.eks. @nav-moss-rutiner. Tom: teamet @rutinebok/<id>.",
     )
     source: SourceRef
+
+    @model_validator(mode="after")
+    def _org_number_has_source(self):
+        if self.org_number and self.org_number_source is None:
+            raise ValueError("org_number må ha en kilde: legg til org_number_source (f.eks. Enhetsregisteret)")
+        return self
 
 
 RoleKind = Literal["rolle", "bruker", "ekstern"]
@@ -529,6 +540,11 @@ class Signatory(Strict):
     party: Id = Field(description="Parten (organisasjons-id) som signerer.")
     role: Ref | None = Field(None, description="Rollen til den som signerer, f.eks. nav-leder.")
     name: str | None = Field(None, description="Navn på den som signerer. Tomt når kilden ikke oppgir det.")
+    fingerprints: list[Annotated[str, Field(pattern=r"^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$")]] = Field(
+        default_factory=list,
+        description="SHA-256-fingeravtrykk av sertifikatene som kan signere digitalt for parten "
+        "(64 heksadesimale tegn, med eller uten kolon). Trengs når parten ikke har org_number.",
+    )
 
 
 class Signing(Strict):

@@ -49,7 +49,7 @@ FONTS = {  # (family, weight, style) -> file in FONT_DIR (Debian: fonts-dejavu-c
     ("DejaVu Sans Mono", "normal", "normal"): "DejaVuSansMono.ttf",
 }
 # Engine modules whose code shapes the PDF: a change in any of them rebuilds every PDF.
-ENGINE_FILES = ["pdf.py", "render.py", "words.py", "diagram.py", "model.py", "__init__.py"]
+ENGINE_FILES = ["pdf.py", "render.py", "words.py", "diagram.py", "model.py", "xmp.py", "__init__.py"]
 MANIFEST = ".rutinebok-pdf.json"
 FIELD_PREFIX = "party-"
 SIG_W_MM, SIG_H_MM = 80, 22  # the signature line's box; the digital field covers it exactly
@@ -463,10 +463,48 @@ def signature_boxes(document) -> list[tuple[str, int, tuple[float, float, float,
     return boxes
 
 
+def archive_meta(ds: Dataset, routine_id: str):
+    """The routine's archive metadata (XMP): what it is, its source hash, and who signs it
+    with which organisation number or certificates."""
+    from .xmp import Party, RoutineMeta, iso
+
+    r = ds.routines[routine_id]
+    signatories = {s.party: s for s in (r.signing.signatories if r.signing else [])}
+    parties = []
+    for p in r.parties:
+        org = ds.organisations.get(p)
+        sig = signatories.get(p)
+        role = ds.roles.get(sig.role.partition("/")[0]) if sig and sig.role else None
+        parties.append(Party(id=p, name=org.name if org else p, org_number=org.org_number if org else None,
+                             field=f"{FIELD_PREFIX}{p}", signer_role=role.name if role else None,
+                             certificates=[fp.replace(":", "").lower() for fp in (sig.fingerprints if sig else [])]))
+    return RoutineMeta(routine_id=r.id, version=str(r.version), kind=r.kind, title=r.title,
+                       valid_from=iso(r.valid_from), review_by=iso(r.review_by),
+                       source_hash=routine_source_hash(ds, r.id), engine=__version__, parties=parties)
+
+
+def _with_archive_xmp(document, meta) -> None:
+    """Make WeasyPrint's PDF/A XMP carry the routine's archive metadata and its extension schema."""
+    from . import xmp
+
+    base = type(document.metadata)
+
+    class ArchiveMetadata(base):
+        def generate_rdf_metadata(self, variant, version, conformance):
+            return xmp.add_to_rdf(super().generate_rdf_metadata(variant, version, conformance), meta)
+
+    document.metadata.__class__ = ArchiveMetadata
+
+
 def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str) -> bytes:
     """One routine as PDF/A-2b bytes with empty signature fields, the same bytes every time."""
     from pyhanko.pdf_utils import generic
-    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+    from pyhanko.sign.fields import (
+        FieldMDPAction,
+        FieldMDPSpec,
+        SigFieldSpec,
+        append_signature_field,
+    )
     from weasyprint import HTML
 
     r = ds.routines[routine_id]
@@ -474,6 +512,7 @@ def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str) -> bytes:
     ident = hashlib.sha256(f"{r.id}:{routine_source_hash(ds, r.id)}:{site_url}".encode()).digest()[:16]
     info = {META_ID: r.id, META_VERSION: str(r.version), META_HASH: routine_source_hash(ds, r.id),
             META_ENGINE: __version__}
+    meta = archive_meta(ds, routine_id)
 
     def finisher(_document, pdf) -> None:
         import pydyf
@@ -483,6 +522,7 @@ def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str) -> bytes:
 
     with _source_date_epoch(_epoch(r)):
         document = HTML(string=html, base_url=str(TEMPLATES)).render()
+        _with_archive_xmp(document, meta)
         pdf = document.write_pdf(pdf_variant="pdf/a-2b", pdf_tags=True, pdf_identifier=ident,
                                  output_intent="srgb", finisher=finisher)
     boxes = signature_boxes(document)
@@ -492,9 +532,15 @@ def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str) -> bytes:
     writer = _field_writer(io.BytesIO(pdf))
     # pyHanko gives an update a random second /ID; this one is fixed by the data.
     writer._document_id = generic.ArrayObject([generic.ByteStringObject(ident), generic.ByteStringObject(ident)])
+    names = {p.id: p.name for p in meta.parties}
     for party, page_number, box in boxes:
-        append_signature_field(writer, SigFieldSpec(sig_field_name=f"{FIELD_PREFIX}{party}", on_page=page_number,
-                                                    box=box))
+        name = f"{FIELD_PREFIX}{party}"
+        # Each field locks itself once signed (FieldMDP); the first signature certifies the
+        # whole document (DocMDP, `rutinebok sign`).
+        append_signature_field(writer, SigFieldSpec(
+            sig_field_name=name, on_page=page_number, box=box,
+            readable_field_name=f"Signatur for {names.get(party, party)}",
+            field_mdp_spec=FieldMDPSpec(FieldMDPAction.INCLUDE, fields=[name])))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -145,6 +145,12 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "responsible": ("Ansvarlig", "Roller eller organisasjoner som har ansvaret."),
     "review_by": ("Evalueres innen", "Datoen rutinen skal være evaluert/revidert innen."),
     "reviewers": ("Godkjennere", "GitHub-brukere eller -team som godkjenner endringer for organisasjonen."),
+    "org_number": ("Organisasjonsnummer", "Organisasjonsnummer (9 sifre) fra Enhetsregisteret. Tomt når ingen kilde "
+                   "oppgir det."),
+    "org_number_source": ("Kilde for organisasjonsnummeret", "Hvor organisasjonsnummeret kommer fra, f.eks. "
+                          "Enhetsregisteret."),
+    "fingerprints": ("Godkjente sertifikater", "SHA-256-fingeravtrykk av sertifikatene som kan signere digitalt "
+                     "for parten."),
     "routine": ("Rutine", "Id for rutinen."),
     "section": ("Seksjon", "Id for seksjonen i rutinen."),
     "see": ("Se", "Loven det nå henvises til."),

@@ -22,24 +22,39 @@ PASSWORD = "hemmelig"
 NOW = dt.datetime.now(dt.UTC)
 
 
-def name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Rutinebok test")])
+# Made-up organisation numbers for the test copy of the data (never in data/): four parties
+# are identified by organisation number, nav-valer only by a listed certificate fingerprint.
+ORG_NUMBERS = {"krisesenteret-i-moss": "100000001", "nav-moss": "100000002", "nav-rygge": "100000003",
+               "nav-rade": "100000004"}
+
+
+def name(cn: str, org: str | None = None, org_style: str = "serial") -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn),
+             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Rutinebok test")]
+    if org and org_style == "serial":  # Buypass/Commfides style
+        attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, org))
+    elif org:  # eIDAS style
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, f"NTRNO-{org}"))
+    return x509.Name(attrs)
 
 
 def make_cert(subject: x509.Name, key, issuer: x509.Name, issuer_key, *, ca=False, start=None, days=30,
-              tsa=False) -> x509.Certificate:
+              tsa=False, non_repudiation=True, crl_url: str | None = None, end=None) -> x509.Certificate:
     start = start or NOW - dt.timedelta(days=1)
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
          .serial_number(x509.random_serial_number()).not_valid_before(start)
-         .not_valid_after(start + dt.timedelta(days=days))
+         .not_valid_after(end or start + dt.timedelta(days=days))
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if crl_url:
+        b = b.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            [x509.UniformResourceIdentifier(crl_url)], None, None, None)]), critical=False)
     if ca:
         b = b.add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
     elif tsa:
         b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
     else:
-        b = b.add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        b = b.add_extension(x509.KeyUsage(True, non_repudiation, False, False, False, False, False, False, False),
+                            critical=True)
     return b.sign(issuer_key, hashes.SHA256())
 
 
@@ -53,17 +68,29 @@ class Pki:
         self.ca_pem = folder / f"{cn.replace(' ', '-')}.pem"
         self.ca_pem.write_bytes(self.ca.public_bytes(serialization.Encoding.PEM))
 
-    def p12(self, cn: str, *, start=None, days=30, password: str = PASSWORD) -> Path:
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = make_cert(name(cn), key, self.ca.subject, self.ca_key, start=start, days=days)
+    def key(self, kind: str = "ec"):
+        return (rsa.generate_private_key(public_exponent=65537, key_size=2048) if kind == "rsa"
+                else ec.generate_private_key(ec.SECP256R1()))
+
+    def cert(self, cn: str, key, *, org: str | None = None, org_style: str = "serial", **kw) -> x509.Certificate:
+        return make_cert(name(cn, org, org_style), key, self.ca.subject, self.ca_key, crl_url=self.crl_url, **kw)
+
+    crl_url: str | None = None
+
+    def p12(self, cn: str, *, start=None, days=30, password: str = PASSWORD, org: str | None = None,
+            org_style: str = "serial", key_kind: str = "ec", non_repudiation: bool = True, key=None,
+            cert=None) -> Path:
+        key = key or self.key(key_kind)
+        cert = cert or self.cert(cn, key, org=org, org_style=org_style, start=start, days=days,
+                                 non_repudiation=non_repudiation)
         path = self.folder / f"{cn.replace(' ', '-')}-{x509.random_serial_number() % 10**6}.p12"
         path.write_bytes(pkcs12.serialize_key_and_certificates(
             cn.encode(), key, cert, [self.ca], serialization.BestAvailableEncryption(password.encode())))
         return path
 
-    def pem_pair(self, cn: str) -> tuple[Path, Path]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = make_cert(name(cn), key, self.ca.subject, self.ca_key)
+    def pem_pair(self, cn: str, org: str | None = None, key_kind: str = "ec") -> tuple[Path, Path]:
+        key = self.key(key_kind)
+        cert = self.cert(cn, key, org=org, org_style="identifier")
         k, c = self.folder / f"{cn}-key.pem", self.folder / f"{cn}-cert.pem"
         k.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                         serialization.NoEncryption()))
@@ -86,11 +113,36 @@ class Pki:
             certs_to_embed=[ax509.Certificate.load(self.ca.public_bytes(der))])
 
 
-def build_moss(out: Path) -> Path:
+def build_moss(out: Path, data: Path = ROOT / "data") -> Path:
     from rutinebok.pdf import build_pdfs
 
-    build_pdfs(ROOT / "data", out, SITE_URL, [MOSS], jobs=1)
+    build_pdfs(data, out, SITE_URL, [MOSS], jobs=1)
     return out / f"{MOSS}.pdf"
+
+
+def data_with_signers(folder: Path, valer_fingerprints: list[str]) -> Path:
+    """A copy of data/ where four Moss parties have (made-up) organisation numbers and
+    nav-valer lists the fingerprints of the certificates that may sign for it."""
+    import shutil
+
+    data = Path(shutil.copytree(ROOT / "data", folder / "data"))
+    for party, number in ORG_NUMBERS.items():
+        path = data / "organisations" / f"{party}.yml"
+        path.write_text(path.read_text("utf-8") + f"org_number: \"{number}\"\n"
+                        "org_number_source: {document: seed-000, where: testdata}\n", "utf-8")
+    routine = data / "routines" / f"{MOSS}.yml"
+    text = routine.read_text("utf-8")
+    fps = ", ".join(f'"{fp}"' for fp in valer_fingerprints)
+    routine.write_text(text.replace("    - party: nav-valer\n", f"    - party: nav-valer\n      fingerprints: [{fps}]\n",
+                                    1), "utf-8")
+    return data
+
+
+def cert_fingerprint(p12: Path, password: str = PASSWORD) -> str:
+    import hashlib
+
+    _, cert, _ = pkcs12.load_key_and_certificates(p12.read_bytes(), password.encode())
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
 def pdf_text(path: Path) -> str:
