@@ -11,7 +11,7 @@ CHECK_ARGS := $(if $(TODAY),--today $(TODAY),)
 
 # Debian packages the tests and the site need; installed with apt-get only when missing.
 SITE_APT := fonts-dejavu-core graphviz libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_APT := $(SITE_APT) chromium poppler-utils
+TEST_APT := $(SITE_APT) chromium poppler-utils softhsm2
 CHROMIUM := /usr/bin/chromium
 
 $(STAMP): requirements.lock pyproject.toml

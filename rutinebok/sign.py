@@ -393,13 +393,15 @@ def load_pkcs11_signer(lib: str, token_label: str, key_label: str | None, pin: b
         raise SignError("PIN-koden mangler: oppgi den i en miljøvariabel med --pin-env VARIABEL, eller kjør "
                         "kommandoen i en terminal", EXIT_USAGE)
     try:
-        session = p11.open_pkcs11_session(lib, token_label=token_label, user_pin=pin.decode())
+        from pyhanko.config.pkcs11 import TokenCriteria
+
+        session = p11.open_pkcs11_session(lib, token_criteria=TokenCriteria(label=token_label), user_pin=pin.decode())
     except Exception as exc:  # noqa: BLE001 - python-pkcs11 raises many kinds
         name = type(exc).__name__
         if "PinIncorrect" in name or "PinLen" in name:
             raise SignError(f"feil PIN-kode for brikken «{token_label}». Prøv igjen (for mange feil låser brikken)"
                             ) from None
-        if "NoSuchToken" in name or "TokenNotPresent" in name:
+        if "NoSuchToken" in name or "TokenNotPresent" in name or "no token" in str(exc).lower():
             raise SignError(f"fant ingen brikke med navnet «{token_label}» (--token-label). Sjekk navnet med "
                             "`pkcs11-tool --list-slots`") from None
         raise SignError(f"kunne ikke åpne brikken «{token_label}» med {lib}: {name} {exc}".rstrip()) from None
