@@ -1029,12 +1029,15 @@ def _validation_context(roots, reader, when: dt.datetime | None):
     except Exception:  # noqa: BLE001 - no DSS
         dss = None
     if dss is not None:
-        kwargs.update(other_certs=list(dss.load_certs()), crls=list(dss.crls.values()) if isinstance(
-            dss.crls, dict) else list(dss.crls or []), ocsps=list(dss.ocsps.values()) if isinstance(
-            dss.ocsps, dict) else list(dss.ocsps or []), revocation_mode="hard-fail")
+        kwargs["revocation_mode"] = "hard-fail"
         if when is not None:
             kwargs["moment"] = when
-    return ValidationContext(**kwargs), dss is not None
+        try:
+            return dss.as_validation_context(kwargs), True
+        except Exception:  # noqa: BLE001 - unreadable validation data: validate without it
+            kwargs.pop("moment", None)
+            kwargs.pop("revocation_mode", None)
+    return ValidationContext(**kwargs), False
 
 
 def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None, ds=None, _reader_data=None) -> VerifyReport:

@@ -97,6 +97,15 @@ class Pki:
         c.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return k, c
 
+    def crl(self, revoked: list[x509.Certificate] = ()) -> bytes:
+        """The CA's certificate revocation list (DER), valid for a day."""
+        b = (x509.CertificateRevocationListBuilder().issuer_name(self.ca.subject)
+             .last_update(NOW - dt.timedelta(hours=1)).next_update(NOW + dt.timedelta(days=1)))
+        for cert in revoked:
+            b = b.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
+                                          .revocation_date(NOW - dt.timedelta(minutes=30)).build())
+        return b.sign(self.ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
     def timestamper(self):
         """pyHanko's DummyTimeStamper with a TSA certificate from this CA (offline B-T)."""
         from asn1crypto import keys as akeys
@@ -104,7 +113,8 @@ class Pki:
         from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
         tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # the dummy TSA signs with RSA
-        tsa = make_cert(name("Rutinebok test-TSA"), tsa_key, self.ca.subject, self.ca_key, tsa=True)
+        tsa = make_cert(name("Rutinebok test-TSA"), tsa_key, self.ca.subject, self.ca_key, tsa=True,
+                        crl_url=self.crl_url)
         der = serialization.Encoding.DER
         return DummyTimeStamper(
             tsa_cert=ax509.Certificate.load(tsa.public_bytes(der)),

@@ -516,8 +516,8 @@ def test_signing_status_for_the_site(setup, signed, real, tmp_path):
     folder.mkdir(parents=True)
     shutil.copy(signed[2], folder / "versjon-1.pdf")
     (folder / "skadet.pdf").write_bytes(b"%PDF-1.7\nikke mer")
-    from rutinebok.load import load_dataset
     from rutinebok.findings import Report
+    from rutinebok.load import load_dataset
 
     ds2 = load_dataset(setup.data, Report())
     moss = signing_status(ds2, tmp_path / "signed")[MOSS]
