@@ -198,6 +198,31 @@ def _fields_at(reader, revision: int | None) -> list[str]:
         return []
 
 
+BUILD_REVISIONS = 2  # `rutinebok pdf` writes the document, then one update with the empty fields
+
+
+def updates_before_signing(reader) -> int:
+    """How many updates were added to the PDF after `rutinebok pdf` made it and before the
+    first signature (or until now, when nothing is signed): none are expected."""
+    revisions = _signature_revisions(reader)
+    first = revisions[0] if revisions else reader.xrefs.total_revisions
+    return max(0, first - BUILD_REVISIONS)
+
+
+def parties_differ(meta, current) -> str | None:
+    """When the PDF claims to be made from the data as it is now (same source hash), its
+    parties, organisation numbers and allowed certificates must be the data's."""
+    if current is None or current.source_hash != meta.source_hash:
+        return None
+    def key(m):
+        return [(p.id, p.org_number, sorted(p.certificates)) for p in m.parties]
+    if key(meta) != key(current):
+        return ("partene i PDF-ens metadata stemmer ikke med dataene for den samme versjonen av rutinen "
+                f"(PDF-en: {', '.join(p.id for p in meta.parties) or 'ingen'}; dataene: "
+                f"{', '.join(p.id for p in current.parties) or 'ingen'}); PDF-en er endret etter at den ble laget")
+    return None
+
+
 def field_problems(names: list[str], meta) -> list[str]:
     """Missing, extra and renamed signature fields compared with the parties in the XMP."""
     expected = [p.field or FIELD_PREFIX + p.id for p in meta.parties]
@@ -623,6 +648,10 @@ def sign_pdf(pdf: Path, party: str, out: Path, signer, timestamp_url: str | None
                         + ". Partene som kan signere er: " + ", ".join(parties))
     if parties[party]:
         raise SignError(f"feltet for {party} er allerede signert i {pdf}; hver part signerer én gang")
+    if not any(parties.values()) and updates_before_signing(reader):
+        raise SignError(f"{pdf} er endret etter at rutinebok laget den ({updates_before_signing(reader)} "
+                        "oppdatering(er) uten signatur). Lag PDF-en på nytt med `rutinebok pdf`, eller hent den "
+                        "opprinnelige")
     problems = field_problems(names, meta)
     if problems:
         raise SignError(f"{pdf} har ikke de signaturfeltene rutinen har parter for: " + "; ".join(problems)
@@ -637,6 +666,9 @@ def sign_pdf(pdf: Path, party: str, out: Path, signer, timestamp_url: str | None
         if current.source_hash != meta.source_hash:
             raise SignError(f"dataene for rutinen {meta.routine_id} er endret etter at PDF-en ble laget; lag PDF-en "
                             "på nytt med `rutinebok pdf` og signer den nye")
+        differ = parties_differ(meta, current)
+        if differ:
+            raise SignError(differ)
         now_party = next((p for p in current.parties if p.id == party), None)
         if now_party is not None:
             problem = binding_problem(cert, now_party, "dataene")
@@ -1060,6 +1092,11 @@ def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None, ds=No
         report.source_hash, report.engine = meta.source_hash, meta.engine or info["engine"]
         report.parties = [p.id for p in meta.parties]
         report.structure_problems += field_problems(_fields_at(reader, None), meta)
+        extra = updates_before_signing(reader)
+        if extra and report.fields and any(report.fields.values()):
+            report.structure_problems.append(
+                f"PDF-en ble endret {extra} gang(er) etter at den ble laget og før første signatur; det første "
+                "signerte dokumentet er ikke det rutinebok laget")
     try:
         embedded = list(reader.embedded_signatures)
     except Exception as exc:  # noqa: BLE001 - pyHanko on a broken signature dictionary
@@ -1073,6 +1110,10 @@ def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None, ds=No
     parties = {p.id: p for p in meta.parties} if meta else {}
     current = _data_party_meta(ds, data_dir, meta.routine_id) if meta else None
     current_parties = {p.id: p for p in current.parties} if current else {}
+    if meta is not None:
+        differ = parties_differ(meta, current)
+        if differ:
+            report.structure_problems.append(differ)
     policy = strict_diff_policy()
     usage = KeyUsageConstraints(key_usage={"non_repudiation"}, match_all_key_usages=True)
     seen_fp: dict[str, str] = {}

@@ -294,15 +294,50 @@ def test_fields_removed_before_signing(setup, tmp_path, monkeypatch, capsys):
 
     stripped = _update(setup.pdf, tmp_path / "stripped.pdf", remove)
     assert sign(setup, stripped, "nav-valer", tmp_path / "a.pdf") == 1
+    assert "er endret etter at rutinebok laget den (1 oppdatering(er)" in capsys.readouterr().err
+    monkeypatch.setattr(sign_mod, "updates_before_signing", lambda *a: 0)
+    assert sign(setup, stripped, "nav-valer", tmp_path / "a.pdf") == 1
     assert "signaturfelt mangler for krisesenteret-i-moss, nav-moss, nav-rygge, nav-rade" in capsys.readouterr().err
+    monkeypatch.undo()
     _bypass(monkeypatch)
     monkeypatch.setattr(sign_mod, "field_problems", lambda *a: [])
+    monkeypatch.setattr(sign_mod, "updates_before_signing", lambda *a: 0)
     assert sign(setup, stripped, "nav-valer", tmp_path / "b.pdf") == 0
     monkeypatch.undo()
     rep = verify_pdf(tmp_path / "b.pdf", [setup.pki.ca_pem], setup.data)
     assert rep.signatures[0].ok  # the signature itself is fine; the document is incomplete
     assert any("signaturfelt mangler for krisesenteret-i-moss" in p for p in rep.structure_problems)
     assert verify(setup, tmp_path / "b.pdf") == 1
+    # The same, with the XMP party list rewritten to match the one remaining field.
+    import re as _re
+
+    def rewrite(w):
+        remove(w)
+        meta_ref = w.root.raw_get("/Metadata")
+        stream = meta_ref.get_object()
+        xmp = stream.data
+        xmp = _re.sub(rb"<rdf:li rdf:parseType=\"Resource\"><rbp:id>(?!nav-valer).*?</rdf:li>", b"", xmp, flags=_re.S)
+        assert xmp.count(b"<rbp:id>") == 1
+        stream._data = xmp
+        stream._encoded_data = None
+        w.mark_update(meta_ref)
+
+    forged = _update(setup.pdf, tmp_path / "forged.pdf", rewrite)
+    _bypass(monkeypatch)
+    monkeypatch.setattr(sign_mod, "field_problems", lambda *a: [])
+    assert sign(setup, forged, "nav-valer", tmp_path / "c0.pdf") == 1  # sign itself refuses
+    assert "er endret etter at rutinebok laget den" in capsys.readouterr().err
+    _bypass(monkeypatch)
+    monkeypatch.setattr(sign_mod, "field_problems", lambda *a: [])
+    monkeypatch.setattr(sign_mod, "updates_before_signing", lambda *a: 0)
+    monkeypatch.setattr(sign_mod, "parties_differ", lambda *a: None)
+    assert sign(setup, forged, "nav-valer", tmp_path / "c.pdf") == 0
+    monkeypatch.undo()
+    rep = verify_pdf(tmp_path / "c.pdf", [setup.pki.ca_pem], setup.data)
+    assert rep.parties == ["nav-valer"]
+    assert any("endret 1 gang(er) etter at den ble laget" in p for p in rep.structure_problems), rep.structure_problems
+    assert any("partene i PDF-ens metadata stemmer ikke med dataene" in p for p in rep.structure_problems)
+    assert rep.exit_code() == 1
 
 
 def test_info_hash_spoof_in_unsigned_update(setup, signed, tmp_path, capsys):
