@@ -1164,10 +1164,11 @@ def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None, ds=No
             problems.append(f"endringer etter signeringen: {changes}")
         if ts is not None and not (ts.intact and ts.valid):
             problems.append("tidsstempelet er ikke gyldig")
-        if n == 0 and not emb.docmdp_level:
+        certifies = _is_certification(reader, emb)
+        if n == 0 and not certifies:
             problems.append("første signatur sertifiserer ikke dokumentet (DocMDP mangler), så senere endringer er "
                             "ikke låst")
-        elif n > 0 and emb.docmdp_level:
+        elif n > 0 and certifies:
             problems.append("bare første signatur kan sertifisere dokumentet")
         bound = False
         if party not in parties:
@@ -1192,9 +1193,23 @@ def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None, ds=No
             intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
             timestamped=ts is not None, coverage=coverage, changes_after=changes, changes_ok=changes_ok,
             ok=not problems, problems=problems, bound=bound, fingerprint=fp, org_numbers=cert_org_numbers(cert),
-            certified=bool(emb.docmdp_level), ltv=ltv))
+            certified=certifies, ltv=ltv))
     _compare_with_data(report, data_dir, ds)
     return report
+
+
+def _is_certification(reader, emb) -> bool:
+    """True when `emb` is the document's certification signature (/Perms /DocMDP), with
+    permission level 2: form filling and signing."""
+    from pyhanko.sign.fields import MDPPerm
+    from pyhanko.sign.validation.pdf_embedded import read_certification_data
+
+    try:
+        info = read_certification_data(reader)
+        return (info is not None and info.permission == MDPPerm.FILL_FORMS
+                and info.author_sig.raw_get("/Contents") == emb.sig_object.raw_get("/Contents"))
+    except Exception:  # noqa: BLE001 - a broken /Perms entry: not certified
+        return False
 
 
 def _compare_with_data(report: VerifyReport, data_dir: Path | None, ds) -> None:
