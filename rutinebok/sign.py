@@ -561,7 +561,7 @@ def _stamp_style(text: str):
         raise SignError(f"fant ikke skriften {FONT_FILE}; installer Debian-pakken fonts-dejavu-core. Uten den "
                         "blir den signerte filen ikke PDF/A")
     # Drawn with an embedded DejaVu subset, as PDF/A requires, so every name shows as written.
-    text_box = TextBoxStyle(font=_font_factory(FONT_FILE), font_size=7)
+    text_box = TextBoxStyle(font=_font_factory(FONT_FILE), font_size=7, leading=9)
     return TextStampStyle(stamp_text=text, text_box_style=text_box, border_width=0, background=None)
 
 
