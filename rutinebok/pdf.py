@@ -104,7 +104,18 @@ def routine_bytes(ds: Dataset, routine_id: str) -> bytes:
 
 
 def routine_source_hash(ds: Dataset, routine_id: str, engine: str = __version__) -> str:
-    return source_hash(routine_bytes(ds, routine_id), engine)
+    """The source hash a PDF records: the routine file's bytes, and every data file whose
+    content it shows (organisations, roles, laws, documents, trees it names, the glossary
+    and the sources), so renaming a role a step names is a change `verify` reports."""
+    h = hashlib.sha256(source_hash(routine_bytes(ds, routine_id), engine).encode())
+    root = Path(ds.root)
+    for p in referenced_files(ds, routine_id):
+        try:
+            rel = p.relative_to(root).as_posix()
+        except ValueError:
+            rel = p.name
+        h.update(f"\n{rel}:{hashlib.sha256(p.read_bytes()).hexdigest()}".encode())
+    return h.hexdigest()
 
 
 def _strings(value: Any):
@@ -128,7 +139,8 @@ def referenced_files(ds: Dataset, routine_id: str) -> list[Path]:
     kinds = ("organisations", "roles", "laws", "documents", "routines", "trees")
     found: set[tuple[str, str]] = set()
     for text in _strings(r.model_dump(mode="json")):
-        candidates = [text.partition("/")[0]] + _AT_REF.findall(text)
+        head, _, tail = text.partition("/")
+        candidates = [head, tail.partition("#")[0]] + _AT_REF.findall(text)
         for ref in candidates:
             for kind in kinds:
                 if ref != routine_id and ref in getattr(ds, kind):

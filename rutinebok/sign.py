@@ -317,8 +317,8 @@ def key_usage_problem(cert) -> str | None:
     return None
 
 
-def _data_party_meta(ds, data_dir: Path | None, routine_id: str):
-    """The routine's archive metadata computed from the current data, or None when not available."""
+def _load_data(ds, data_dir: Path | None):
+    """The dataset in `data_dir` (or `ds` when given); None when there is none to load."""
     if ds is None and data_dir is not None and Path(data_dir, "routines").is_dir():
         from .findings import Report
         from .load import load_dataset
@@ -327,6 +327,12 @@ def _data_party_meta(ds, data_dir: Path | None, routine_id: str):
             ds = load_dataset(Path(data_dir), Report())
         except Exception:  # noqa: BLE001 - data that does not load: compare nothing
             return None
+    return ds
+
+
+def _data_party_meta(ds, data_dir: Path | None, routine_id: str):
+    """The routine's archive metadata computed from the current data, or None when not available."""
+    ds = _load_data(ds, data_dir)
     if ds is None or routine_id not in ds.routines:
         return None
     from .pdf import archive_meta
@@ -1080,6 +1086,7 @@ def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None, ds=No
 
     roots = _load_trust(list(trust))
     reader, _ = _reader_data or _reader(pdf)
+    ds = _load_data(ds, data_dir)
     info = pdf_metadata(reader)
     meta = signed_meta(reader)
     report = VerifyReport(file=str(pdf), fields=party_fields(reader), engine=info["engine"])
@@ -1213,7 +1220,7 @@ def _is_certification(reader, emb) -> bool:
 
 
 def _compare_with_data(report: VerifyReport, data_dir: Path | None, ds) -> None:
-    from .pdf import source_hash
+    from .pdf import routine_source_hash, source_hash
 
     if not report.routine or not report.source_hash:
         report.data_note = "PDF-en har ingen kontrollsum for dataene i den signerte versjonen"
@@ -1235,7 +1242,10 @@ def _compare_with_data(report: VerifyReport, data_dir: Path | None, ds) -> None:
         report.data_missing = True
         report.data_note = f"rutinen {report.routine} finnes ikke lenger i dataene"
         return
-    report.current_hash = source_hash(path.read_bytes(), report.engine or "")
+    if ds is not None and report.routine in ds.routines:
+        report.current_hash = routine_source_hash(ds, report.routine, report.engine or "")
+    else:
+        report.current_hash = source_hash(path.read_bytes(), report.engine or "")
     if report.changed_since_signing:
         report.data_note = ("dataene for rutinen er endret etter at PDF-en ble laget (endret etter signering): "
                             "signaturene gjelder en eldre versjon")

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from rutinebok import __version__
 from rutinebok import pdf as pdf_mod
-from rutinebok.pdf import MANIFEST, build_pdfs, source_hash
+from rutinebok.pdf import MANIFEST, build_pdfs, routine_source_hash, source_hash
 
 from .conftest import ROOT
 from .pdf_helpers import MOSS, PARTIES, PARTY_LABELS, SITE_URL, build_moss, pdf_text
@@ -116,7 +116,7 @@ def test_one_signature_field_per_party_over_its_box(moss_pdf):
     assert len({tuple(w["/Rect"]) for w in widgets}) == 5
 
 
-def test_archival_metadata(moss_pdf):
+def test_archival_metadata(moss_pdf, real):
     reader = PdfReader(moss_pdf)
     root = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data()
@@ -129,9 +129,24 @@ def test_archival_metadata(moss_pdf):
     assert info["/RutinebokId"] == MOSS and info["/RutinebokVersion"] == "1"
     assert info["/RutinebokEngine"] == __version__
     routine_bytes = (ROOT / "data" / "routines" / f"{MOSS}.yml").read_bytes()
-    assert info["/RutinebokSourceHash"] == source_hash(routine_bytes, __version__)
-    assert info["/RutinebokSourceHash"] == hashlib.sha256(f"rutinebok {__version__}\n".encode()
-                                                          + routine_bytes).hexdigest()
+    assert info["/RutinebokSourceHash"] == routine_source_hash(real[0], MOSS, __version__)
+    # The routine file and every data file the PDF shows content from (here the role and
+    # organisation files, the laws, the glossary...).
+    assert source_hash(routine_bytes, __version__) == hashlib.sha256(
+        f"rutinebok {__version__}\n".encode() + routine_bytes).hexdigest() != info["/RutinebokSourceHash"]
+    # The archive metadata (XMP) with its PDF/A extension schema.
+    from rutinebok import xmp as xmp_mod
+
+    meta = xmp_mod.read(xmp)
+    assert meta is not None and meta.routine_id == MOSS and meta.version == "1" and meta.kind == "samarbeidsrutine"
+    assert meta.source_hash == info["/RutinebokSourceHash"] and meta.valid_from == "2018-03-01"
+    assert [p.id for p in meta.parties] == PARTIES and [p.name for p in meta.parties] == PARTY_LABELS
+    assert all(p.org_number is None and p.field == f"party-{p.id}" for p in meta.parties)  # unknown, not guessed
+    for prop in ("routineId", "version", "kind", "validFrom", "reviewBy", "sourceHash", "parties"):
+        assert f"<pdfaProperty:name>{prop}</pdfaProperty:name>".encode() in xmp
+    assert b"<pdfaSchema:namespaceURI>urn:rutinebok:ns:xmp:rutine:1.0/</pdfaSchema:namespaceURI>" in xmp
+    assert b"<pdfaType:type>Party</pdfaType:type>" in xmp
+    assert info["/Keywords"] == f"samarbeidsrutine, {MOSS}"
     # Dates from the routine's change log, not from the clock.
     assert info["/CreationDate"].startswith("D:20261122") and info["/ModDate"] == info["/CreationDate"]
     # Every font is embedded.

@@ -376,6 +376,17 @@ def test_data_changed_since_signing_has_its_own_exit(setup, signed, tmp_path, ca
     assert verify_pdf(signed[-1], [setup.pki.ca_pem], data).exit_code() == 4
 
 
+def test_renamed_role_counts_as_data_change(setup, signed, tmp_path):
+    """The PDF prints the names of the roles its steps name: renaming one changes the document."""
+    data = Path(shutil.copytree(setup.data, tmp_path / "data"))
+    assert verify_pdf(signed[-1], [setup.pki.ca_pem], data).exit_code() == 0
+    role = data / "roles" / "nav-veileder.yml"
+    text = role.read_text("utf-8")
+    role.write_text(re.sub(r"(?m)^name: .*$", "name: Saksbehandler i NAV", text, count=1), "utf-8")
+    rep = verify_pdf(signed[-1], [setup.pki.ca_pem], data)
+    assert rep.changed_since_signing is True and rep.exit_code() == 4
+
+
 def test_page_content_changed_between_signatures(setup, signed, tmp_path, capsys):
     from pyhanko.pdf_utils import generic
 
