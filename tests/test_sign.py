@@ -316,7 +316,7 @@ def test_fields_removed_before_signing(setup, tmp_path, monkeypatch, capsys):
         meta_ref = w.root.raw_get("/Metadata")
         stream = meta_ref.get_object()
         xmp = stream.data
-        xmp = _re.sub(rb"<rdf:li rdf:parseType=\"Resource\"><rbp:id>(?!nav-valer).*?</rdf:li>", b"", xmp, flags=_re.S)
+        xmp = _re.sub(rb"<rdf:li rdf:parseType=\"Resource\"><rbp:id>(?!nav-valer).*?</rdf:li>", b"", xmp, flags=_re.DOTALL)
         assert xmp.count(b"<rbp:id>") == 1
         stream._data = xmp
         stream._encoded_data = None
