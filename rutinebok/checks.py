@@ -253,7 +253,7 @@ class Checker:
     def check_signers(self, r: Routine, src: SourceFile) -> None:
         """RB041: `rutinebok sign` refuses a party it cannot tell a certificate for: neither the
         organisation number nor a listed certificate fingerprint is known."""
-        if r.status == "utgått":
+        if r.status == "utgått" or not r.signable:
             return
         listed = {sig.party for sig in (r.signing.signatories if r.signing else []) if sig.fingerprints}
         unknown = [p for p in r.parties if p in self.orgs and not self.orgs[p].org_number and p not in listed]

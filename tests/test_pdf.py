@@ -56,7 +56,7 @@ def test_markdown_goes_through_the_sites_extensions():
     assert "&lt;script&gt;" in html  # shown as text
 
 
-def test_the_routine_is_in_the_pdf(moss_pdf):
+def test_the_routine_is_in_the_pdf(moss_pdf, real):
     text = pdf_text(moss_pdf)
     for fragment in [
         # title page and document control
@@ -81,7 +81,7 @@ def test_the_routine_is_in_the_pdf(moss_pdf):
         assert fragment in text, fragment
     assert "ikke oppgitt" not in text.partition("Signaturer Med sin signatur")[2]  # lines to fill in instead
     assert "rutinebok sign" not in text  # a leader is not told to run a command
-    code = pdf_mod.content_code(source_hash((ROOT / "data" / "routines" / f"{MOSS}.yml").read_bytes()))
+    code = pdf_mod.content_code(routine_source_hash(real[0], MOSS))  # the routine and every file it shows
     assert f"Kontrollkode for innholdet: {code}" in text
     reader = PdfReader(moss_pdf)
     last = " ".join((reader.pages[-1].extract_text() or "").split())
