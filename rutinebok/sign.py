@@ -642,6 +642,7 @@ def sign_pdf(pdf: Path, party: str, out: Path, signer, timestamp_url: str | None
     if out.is_symlink() or out.exists():
         raise SignError(f"{out} finnes allerede; en signert fil overskrives aldri. Velg et annet navn med --out")
     reader, data = _reader(pdf)
+    ds = _load_data(ds, data_dir)
     meta = signed_meta(reader)
     if meta is None:
         raise SignError(f"{pdf} har ingen rutinebok-metadata (XMP); lag PDF-en med `rutinebok pdf`")

@@ -600,3 +600,17 @@ def test_signed_copy_is_published_with_its_status(setup, signed, tmp_path):
     page = (out / "rutiner" / MOSS / "index.html").read_text("utf-8")
     assert "signert av Leder Krisesenteret i Moss" in page and f", {NOW.year}-" in page
     assert "Ikke alle parter har signert" in page
+
+
+def test_passphrase_prompt_on_a_terminal(setup, tmp_path, monkeypatch, capsys):
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    asked = []
+    monkeypatch.setattr("sys.stdin", Tty())
+    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or PASSWORD)
+    out = tmp_path / "prompt.pdf"
+    assert sign_mod.main(["sign", str(setup.pdf), "--party", "nav-moss", "--p12", str(setup.p12["nav-moss"]),
+                          "--data", str(setup.data), "--out", str(out)]) == 0, capsys.readouterr().err
+    assert asked == ["Passord for nøkkelen: "] and out.is_file()
