@@ -126,6 +126,15 @@ class Checker:
         src = self.ds.source_of(role)
         for i, ref in enumerate(role.organisations):
             self.ref(src, ("organisations", i), ref, self.orgs, "organisasjon")
+        if role.part_of and self.ref(src, ("part_of",), role.part_of, self.roles, "rolle"):
+            seen, cur = {role.id}, self.roles[role.part_of]
+            while cur is not None:
+                if cur.id in seen:
+                    self.add(src, "RB010", "error", ("part_of",), f"rollen «{role.name}» er en del av seg selv "
+                             "gjennom part_of", "fjern part_of i en av rollene")
+                    break
+                seen.add(cur.id)
+                cur = self.roles.get(cur.part_of) if cur.part_of else None
         self.source(src, ("source",), role.source)
 
     def check_law(self, law) -> None:

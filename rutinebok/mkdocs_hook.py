@@ -16,10 +16,13 @@ from mkdocs.structure.files import File, Files
 
 from rutinebok.checks import run_checks
 from rutinebok.findings import Report
+from rutinebok.helpseeker import PathError
 from rutinebok.load import load_dataset
 from rutinebok.pdf import build_pdfs
 from rutinebok.render import SiteOptions, SiteRenderer, calendar_ics
 from rutinebok.sign import signing_status
+from rutinebok.tables import label_table_cells
+from rutinebok.terms import mark_terms
 
 log = logging.getLogger("mkdocs.rutinebok")
 
@@ -60,7 +63,11 @@ def on_config(config):
 def on_files(files: Files, config) -> Files:
     renderer: SiteRenderer = _state["renderer"]
     root: Path = _state["root"]
-    for path, text in renderer.pages().items():
+    try:
+        pages = renderer.pages()
+    except PathError as err:
+        raise PluginError(f"{err}; nettstedet ble ikke bygget, og forrige versjon er urørt") from None
+    for path, text in pages.items():
         if files.get_file_from_path(path):
             raise PluginError(f"content/{path} finnes, men siden lages fra data/; fjern den håndskrevne filen")
         files.append(File.generated(config, path, content=text))
@@ -83,9 +90,15 @@ def on_files(files: Files, config) -> Files:
     return files
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:
-    """Glossary terms become abbreviations (explained on hover/focus) on every page."""
-    return markdown + "\n\n" + _state["renderer"].abbreviations() + "\n"
+def on_page_content(html: str, page, config, files) -> str:
+    """Tables get their column headings on every cell, so they stack into cards on a phone;
+    the first use of each glossary term opens its explanation on tap."""
+    html = label_table_cells(html)
+    if page.file.src_uri == "ordliste.md":
+        return html
+    depth = page.url.count("/")
+    renderer: SiteRenderer = _state["renderer"]
+    return mark_terms(html, renderer.glossary_terms(), renderer.names_with_spaces(), "../" * depth + "ordliste/")
 
 
 def on_serve(server, config, builder):

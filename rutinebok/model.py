@@ -224,6 +224,10 @@ class Role(Entity):
         description="Slags organisasjoner rollen finnes i, f.eks. nav-kontor. Tomt sammen med "
         "organisations: en generell rolle.",
     )
+    part_of: Id | None = Field(
+        None, description="Rollen er en del av en annen rolle, f.eks. er veileder i NAV en del av "
+        "NAV-kontoret. Oppgavene til den andre rollen vises da også på denne rollens side.",
+    )
     description: Markdown | None = None
     source: SourceRef
 
@@ -714,6 +718,9 @@ class Tree(Entity):
     id: Id
     title: Label = Field(description="Spørsmålet treet svarer på, f.eks. «Hvilket NAV-kontor skal dekke livsopphold?»")
     summary: Markdown = Field(description="Hva veiviseren hjelper med, for forsiden og søk.")
+    audience: Literal["ansatte", "hjelpsøkende"] = Field(
+        "ansatte", description="Hvem veiviseren er skrevet for: ansatte i tjenestene (standard) eller den som søker hjelp."
+    )
     routine: Id = Field(description="Rutinen treet er hentet fra.")
     section: Id | None = Field(None, description="Seksjonen i rutinen treet bygger på.")
     start: Id = Field(description="Id for det første spørsmålet.")

@@ -27,6 +27,9 @@ from .words import date_words, deadline_words, sentence, short_date
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Folder on the site for each kind of entity.
+# Help-seeker paths: (page, template, routine the facts come from).
+HELP_PATHS = [("hjelp/bor-pa-krisesenteret.md", "helpseeker_crisis_centre.md.j2", "moss-krisesenter-nav")]
+
 FOLDERS = {"routines": "rutiner", "organisations": "organisasjoner", "roles": "roller", "trees": "veivisere"}
 
 _SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|tel:|#|@|\.\.?/|[a-z0-9-]+\.md)", re.IGNORECASE)
@@ -181,6 +184,12 @@ class SiteRenderer:
     def contacts_of(self, org: Organisation) -> list:
         return org.contacts
 
+    def contact_age_note(self, contact) -> str:
+        """A warning when a published number is old: people call what we publish."""
+        if contact.as_of and (self.opt.today - contact.as_of).days > 3 * 365:
+            return f" (oppgitt i {contact.as_of.year}, ikke bekreftet senere)"
+        return ""
+
     @staticmethod
     def tel(phone: str) -> str:
         return "tel:" + re.sub(r"[^\d+]", "", phone)
@@ -209,6 +218,51 @@ class SiteRenderer:
         for d in self.duties.get(role_id, []):
             grouped[d.routine.id].append(d)
         return grouped
+
+    def role_duty_groups(self, role: Role) -> dict[str, list[tuple[str, list[Duty]]]]:
+        """Every duty that reaches a role, per routine: its own first, then those it inherits.
+
+        A role inherits the duties of the role it is part of (veileder i NAV -> NAV-kontoret)
+        and of every organisation it works in (by id or by kind), each labelled by where it
+        comes from so a reader sees «NAV-kontorets oppgave», not a duty of her own.
+        """
+        sources: list[tuple[str, str]] = [(role.id, "")]
+        seen = {role.id}
+        parent = self.ds.roles.get(role.part_of) if role.part_of else None
+        while parent is not None and parent.id not in seen:
+            seen.add(parent.id)
+            sources.append((parent.id, f"Som en del av {parent.name}"))
+            parent = self.ds.roles.get(parent.part_of) if parent.part_of else None
+        grouped: dict[str, list[tuple[str, list[Duty]]]] = {}
+
+        def put(rid: str, origin: str, duty: Duty) -> None:
+            groups = grouped.setdefault(rid, [])
+            for label, duties in groups:
+                if label == origin:
+                    duties.append(duty)
+                    return
+            groups.append((origin, [duty]))
+
+        for actor, origin in sources:
+            for d in self.duties.get(actor, []):
+                put(d.routine.id, origin, d)
+        # The same duty given to several organisations (the four NAV offices) is shown once.
+        merged: dict[tuple, tuple[Duty, list[str]]] = {}
+        for org in self.ds.organisations.values():
+            if org.id in role.organisations or (org.kind in role.organisation_kinds and role.kind == "rolle"):
+                for d in self.duties.get(org.id, []):
+                    key = (d.routine.id, d.section_id, d.kind, d.text, d.procedure, d.number)
+                    merged.setdefault(key, (d, []))[1].append(org.short_name or org.name)
+        for d, names in merged.values():
+            put(d.routine.id, "Oppgave for " + _join_words(names), d)
+        return grouped
+
+    def duty_count(self, role: Role) -> int:
+        return sum(len(ds) for groups in self.role_duty_groups(role).values() for _, ds in groups)
+
+    @staticmethod
+    def count_words(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
 
     def section_title(self, routine_id: str, section_id: str) -> str:
         for _, s in self.ds.routines[routine_id].walk_sections():
@@ -291,11 +345,19 @@ class SiteRenderer:
             for i, s in enumerate(v.steps, 1):
                 add(s.actor, kind="step", text=s.action, deadline=self.deadline(s.deadline),
                     condition=s.condition or "", procedure=v.title, number=i)
+                for receiver in dict.fromkeys(s.to):
+                    # Being told is a duty too: the housing office must act on the notice it gets.
+                    add(receiver, kind="notice", text=f"Tar imot fra {self.name(s.actor)}: {s.action}",
+                        deadline=self.deadline(s.deadline), condition=s.condition or "",
+                        procedure=v.title, number=i)
         elif block.kind == "responsibility":
             for a in v.responsible:
                 add(a, kind="responsibility", text=v.duty, deadline=self.deadline(v.deadline))
         elif block.kind == "meeting":
             add(v.convener, kind="meeting", text=f"Kalle inn til {v.title.lower()} ({v.frequency.words}).")
+            for who in dict.fromkeys(v.participants):
+                if who != v.convener:
+                    add(who, kind="participant", text=f"Delta i {v.title.lower()} ({v.frequency.words}).")
         elif block.kind == "phase":
             for t in v.tasks:
                 for task in t.tasks:
@@ -304,7 +366,9 @@ class SiteRenderer:
             add(v.actor, kind="description", text=v.text)
         elif block.kind == "rule":
             for a in v.applies_to:
-                add(a, kind="rule", text=v.text, deadline=v.value.words if v.value else date_words(v.starts))
+                add(a, kind="rule", text=v.text,
+                    deadline=(f"{v.qualifier + ' ' if v.qualifier else ''}{v.value.words}" if v.value
+                              else "fra " + date_words(v.starts) if v.starts else ""))
         elif block.kind == "levels":
             for level in v.levels:
                 for a in level.coordinator:
@@ -372,6 +436,31 @@ class SiteRenderer:
                                "overdue": end < self.opt.today and r.status != "utgått"})
         return sorted(events, key=lambda e: e["date"])
 
+    def meeting_reminders(self) -> list[tuple]:
+        """(routine, section, meeting, first day, RRULE) for every recurring meeting with an anchor.
+
+        Anchored on the routine's valid-from date (or the first day of its plan period), and
+        ending with the plan period when there is one.
+        """
+        freq = {"uke": "WEEKLY", "måned": "MONTHLY", "år": "YEARLY"}
+        out = []
+        for r, section, m in self.meetings():
+            start = r.valid_from or (dt.date(r.period.first_year, 1, 1) if r.period else None)
+            if start is None:
+                continue
+            f = m.frequency
+            rule: dict[str, Any] = {"freq": freq[f.per]}
+            if f.per == "år" and f.times > 1 and 12 % f.times == 0:
+                rule = {"freq": "MONTHLY", "interval": 12 // f.times}
+            elif f.per == "måned" and f.times > 1:
+                rule = {"freq": "WEEKLY", "interval": max(1, 4 // f.times)}
+            elif f.per == "uke" and f.times > 1:
+                rule = {"freq": "DAILY", "interval": max(1, 7 // f.times)}
+            if r.period:
+                rule["until"] = dt.date(r.period.last_year, 12, 31)
+            out.append((r, section, m, start, rule))
+        return out
+
     def meetings(self) -> list[tuple[Routine, Any, Any]]:
         return [(r, section, b.meeting) for r in self.ds.routines.values()
                 for _, section in r.walk_sections() for b in section.blocks if b.kind == "meeting"]
@@ -389,6 +478,7 @@ class SiteRenderer:
             out[f"roller/{role.id}.md"] = self.render("role.md.j2", role=role, base="../")
         for t in self.ds.trees.values():
             out[f"veivisere/{t.id}.md"] = self.render("tree.md.j2", tree=t, base="../")
+            out[f"veivisere/{t.id}-diagram.md"] = self.render("tree_diagram.md.j2", tree=t, base="../")
         out["veivisere/index.md"] = self.render("trees_index.md.j2", base="../")
         out["rutiner/index.md"] = self.render("routines_index.md.j2", base="../")
         out["organisasjoner/index.md"] = self.render("organisations_index.md.j2", base="../")
@@ -398,6 +488,17 @@ class SiteRenderer:
         out["kalender.md"] = self.render("calendar.md.j2", base="")
         out["lover.md"] = self.render("laws.md.j2", base="")
         out["ordliste.md"] = self.render("glossary.md.j2", base="")
+        out.update(self.help_pages())
+        return out
+
+    def help_pages(self) -> dict[str, str]:
+        """Step-by-step pages for help-seekers, generated from the routines they summarise."""
+        from .helpseeker import HelpPath
+
+        out = {}
+        for path, template, routine_id in HELP_PATHS:
+            if routine_id in self.ds.routines:
+                out[path] = self.render(template, p=HelpPath(self, routine_id), base="../")
         return out
 
     def assets(self) -> dict[str, bytes]:
@@ -406,15 +507,22 @@ class SiteRenderer:
 
         return {f"veivisere/{t.id}.svg": tree_svg(t).encode("utf-8") for t in self.ds.trees.values()}
 
-    def abbreviations(self) -> str:
-        """Markdown abbreviation definitions (abbr extension) for every glossary term."""
+    def glossary_terms(self) -> list:
+        from .terms import GlossaryTerm
+
         if self.ds.glossary is None:
-            return ""
-        lines = []
-        for t in self.ds.glossary.terms:
-            title = t.expansion or t.explanation
-            lines.append(f"*[{t.term}]: {plain(title)}")
-        return "\n".join(lines)
+            return []
+        return [GlossaryTerm(t.term, t.expansion or "", " ".join(t.explanation.split()))
+                for t in self.ds.glossary.terms]
+
+    def names_with_spaces(self) -> list[str]:
+        """Names in the data made of several words: a glossary word inside one is not the term."""
+        names = set()
+        for o in self.ds.organisations.values():
+            names.update(n for n in (o.name, o.short_name) if n)
+        for role in self.ds.roles.values():
+            names.update([role.name, *role.also_called])
+        return sorted(n for n in names if " " in n.strip() or "-" in n)
 
 
 def render_site(ds: Dataset, findings: list[Finding], options: SiteOptions) -> dict[str, str]:
@@ -423,7 +531,7 @@ def render_site(ds: Dataset, findings: list[Finding], options: SiteOptions) -> d
 
 def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
     """The calendar feed: review dates, start dates, plan ends, and recurring meetings."""
-    from icalendar import Calendar, Event, Todo
+    from icalendar import Calendar, Event
 
     cal = Calendar()
     cal.add("prodid", f"-//Rutinebok//{__version__}//NO")
@@ -439,23 +547,27 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
         if site_url:
             ev.add("url", f"{site_url.rstrip('/')}/rutiner/{e['routine'].id}/")
         cal.add_component(ev)
-    freq = {"uke": "WEEKLY", "måned": "MONTHLY", "år": "YEARLY"}
-    for r, section, m in rr.meetings():
-        todo = Todo()
-        todo.add("uid", f"{r.id}-{m.id}@rutinebok")
-        todo.add("dtstamp", stamp)
-        start = r.valid_from or (dt.date(r.period.first_year, 1, 1) if r.period else None)
-        if start:
-            todo.add("dtstart", start)
-        rule: dict[str, Any] = {"freq": freq[m.frequency.per]}
-        if m.frequency.per == "år" and m.frequency.times > 1 and 12 % m.frequency.times == 0:
-            rule = {"freq": "MONTHLY", "interval": 12 // m.frequency.times}
-        todo.add("rrule", rule)
-        todo.add("summary", f"{m.title} ({m.frequency.words})")
-        todo.add("description", f"Innkaller: {rr.name(m.convener)}. Fra rutinen «{r.title}». "
-                                "Rutinen fastsetter ikke dato; avtal tidspunkt.")
-        cal.add_component(todo)
+    for r, section, m, start, rule in rr.meeting_reminders():
+        # The routine gives how often, never a date or time: an all-day reminder to schedule
+        # the meeting, repeating from the day the routine took effect. No invented time.
+        ev = Event()
+        ev.add("uid", f"{r.id}-{m.id}@rutinebok")
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", start)
+        ev.add("dtend", start + dt.timedelta(days=1))
+        ev.add("rrule", rule)
+        ev.add("transp", "TRANSPARENT")
+        ev.add("summary", f"Husk å avtale: {m.title} ({m.frequency.words})")
+        ev.add("description", f"Påminnelse. Innkaller: {rr.name(m.convener)}. Fra rutinen «{r.title}». "
+                              "Rutinen fastsetter ikke dato eller klokkeslett; avtal tidspunkt.")
+        if site_url:
+            ev.add("url", f"{site_url.rstrip('/')}/rutiner/{r.id}/#{m.id}")
+        cal.add_component(ev)
     return cal.to_ical()
+
+
+def _join_words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
 def _slug(text: str) -> str:

@@ -135,6 +135,8 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "owner": ("Eier", "Organisasjonen som eier rutinen."),
     "paragraph": ("Paragraf", "Paragraf, f.eks. «§ 4». Tom når hele loven menes."),
     "part_of": ("Del av", "Organisasjonen denne er en enhet i."),
+    "Role.part_of": ("Del av rollen", "Rollen denne er en del av, f.eks. NAV-kontoret for veileder i NAV."),
+    "audience": ("Skrevet for", "ansatte (standard) eller hjelpsøkende."),
     "parties": ("Parter", "Partene (organisasjons-id-er)."),
     "party": ("Part", "Parten (organisasjons-id) som signerer."),
     "phone": ("Telefon", "Telefonnummer til tjenesten."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html as html_lib
 import json
 import re
@@ -92,8 +93,25 @@ def test_routine_page_content(site_dir):
                  "2 døgn", "1. mars 2018", "Signert på papir", "14. mars 2018", "nav.rygge@nav.no",
                  "Søknadsskjema kommunal bolig", "data/routines/moss-krisesenter-nav.yml", "lovdata.no/lov/2009-06-19-44"]:
         assert text in html, text
-    # Glossary terms are explained where they occur.
-    assert re.search(r'<abbr title="Arbeids- og velferdsforvaltningen">NAV</abbr>', html)
+    # Glossary terms are explained where they occur: a button that opens a popover, first use only.
+    assert re.search(r'<button type="button" class="rb-term" popovertarget="(rb-term-\d+)">NAV</button>'
+                     r'<span class="rb-term__def" id="\1" popover', html)
+    assert "<abbr" not in html
+
+
+def test_glossary_marks_only_the_first_use_and_never_inside_a_longer_name(site_dir, real):
+    terms = [t.term for t in real[0].glossary.terms]
+    for path in site_dir.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        marked = re.findall(r'class="rb-term" popovertarget="[^"]+">([^<]+)</button>', html)
+        lowered = [m.lower() for m in marked]
+        assert len(lowered) == len(set(lowered)), f"{path}: a term is marked twice: {marked}"
+        assert all(any(m.lower() == t.lower() for t in terms) for m in marked), marked
+        # «Medisinsk nødhjelp» is a name: NAV's financial «nødhjelp» must not explain it.
+        assert not re.search(r"Medisinsk\s*<button[^>]*>nødhjelp", html, re.IGNORECASE), path
+        assert "<abbr" not in html, path
+    contacts = (site_dir / "kontakter" / "index.html").read_text(encoding="utf-8")
+    assert "Medisinsk nødhjelp" in contacts
 
 
 def test_banners_for_ended_plans_and_changed_laws(site_dir):
@@ -109,15 +127,32 @@ def test_role_page_lists_duties_across_routines(site_dir):
     assert "Behandler søknaden om nødhjelp" in html and "innen 48 timer" in html
 
 
-def test_calendar_feed(site_dir):
+def test_calendar_feed(site_dir, real):
     cal = Calendar.from_ical((site_dir / "kalender.ics").read_bytes())
     events = {str(e.get("summary")): e.decoded("dtstart") for e in cal.walk("VEVENT")}
     assert any("evaluering" in k.lower() and v.isoformat() == "2019-12-31" for k, v in events.items())
-    todos = [t for t in cal.walk("VTODO")]
-    assert any("Årlig samarbeidsmøte" in str(t.get("summary")) and t.get("rrule")["FREQ"] == ["YEARLY"]
-               for t in todos)
-    forum = [t for t in todos if "4 ganger i året" in str(t.get("summary"))]
+    assert not list(cal.walk("VTODO")), "calendar apps ignore VTODO: meetings must be events"
+    recurring = [e for e in cal.walk("VEVENT") if e.get("rrule")]
+    meetings = [m for routine in real[0].routines.values() for _, b in routine.walk_blocks() if b.kind == "meeting"
+                for m in [b.meeting]]
+    assert len(recurring) == len(meetings) and meetings
+    for e in recurring:
+        start = e.decoded("dtstart")
+        assert type(start) is dt.date, "a reminder is all-day: the routines give no time of day"
+        assert str(e.get("summary")).startswith("Husk å avtale: ")
+    annual = [e for e in recurring if "Årlig samarbeidsmøte" in str(e.get("summary"))]
+    assert annual and annual[0].get("rrule")["FREQ"] == ["YEARLY"]
+    assert annual[0].decoded("dtstart") == real[0].routines["moss-krisesenter-nav"].valid_from
+    forum = [e for e in recurring if "4 ganger i året" in str(e.get("summary"))]
     assert forum and forum[0].get("rrule")["INTERVAL"] == [3]
+    # A plan's forum stops with the plan period.
+    assert forum[0].get("rrule")["UNTIL"][0] == dt.date(2015, 12, 31)
+
+
+def test_calendar_page_keeps_past_dates_as_history(site_dir):
+    html = _text(site_dir / "kalender" / "index.html")
+    history = html[html.index("Tidligere datoer"):]
+    assert "31. desember 2019" in history and "Passert, ikke fulgt opp" in history
 
 
 def test_deadlines_page_is_generated_from_values(site_dir):
