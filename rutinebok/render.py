@@ -491,6 +491,10 @@ class SiteRenderer:
         out.update(self.help_pages())
         return out
 
+    @staticmethod
+    def help_paths_for(routine_id: str) -> list[str]:
+        return [path for path, _, rid in HELP_PATHS if rid == routine_id]
+
     def help_pages(self) -> dict[str, str]:
         """Step-by-step pages for help-seekers, generated from the routines they summarise."""
         from .helpseeker import HelpPath

@@ -357,3 +357,16 @@ def test_home_page_reaches_every_section_and_help_paths(site_dir):
         assert f'href="{section}"' in article, section
     assert 'href="hjelp/bor-pa-krisesenteret/#penger"' in article
     assert 'href="hjelp/bor-pa-krisesenteret/#bolig"' in article
+
+
+def test_long_routine_has_a_phone_menu_and_the_pdf_near_the_top(phone, site_url):
+    phone.goto(site_url + "/rutiner/moss-krisesenter-nav/")
+    pdf = phone.locator("a.rb-pdf-top")
+    assert pdf.bounding_box()["y"] < 740, "the PDF link is not on the first screen"
+    menu = phone.locator("details.rb-onpage")
+    menu.locator("summary").tap()
+    link = menu.get_by_role("link", name="Kommunal bolig")
+    link.tap()
+    assert phone.evaluate("location.hash") == "#kommunal-bolig"
+    box = phone.locator("h3#kommunal-bolig").bounding_box()
+    assert 0 <= box["y"] < 740
