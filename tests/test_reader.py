@@ -370,3 +370,19 @@ def test_long_routine_has_a_phone_menu_and_the_pdf_near_the_top(phone, site_url)
     assert phone.evaluate("location.hash") == "#kommunal-bolig"
     box = phone.locator("h3#kommunal-bolig").bounding_box()
     assert 0 <= box["y"] < 740
+
+
+def test_quick_exit_covers_nothing_at_any_width(browser, site_url):
+    """A sweep from 320 to 1280 px, so no breakpoint in between hides a control under the button."""
+    context = browser.new_context(viewport={"width": 320, "height": 740}, locale="nb-NO")
+    pg = context.new_page()
+    try:
+        pg.goto(site_url + "/rutiner/moss-krisesenter-nav/")
+        for width in range(320, 1281, 40):
+            pg.set_viewport_size({"width": width, "height": 740})
+            pg.wait_for_timeout(50)
+            assert pg.evaluate(OVERLAPS) == [], width
+            box = pg.locator("[data-quick-exit]").bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] >= 0
+    finally:
+        context.close()
