@@ -264,6 +264,10 @@ class SiteRenderer:
     def count_words(n: int, one: str, many: str) -> str:
         return f"{n} {one if n == 1 else many}"
 
+    @staticmethod
+    def section_ids(routine: Routine) -> set[str]:
+        return {s.id for _, s in routine.walk_sections()}
+
     def section_title(self, routine_id: str, section_id: str) -> str:
         for _, s in self.ds.routines[routine_id].walk_sections():
             if s.id == section_id:

@@ -386,3 +386,11 @@ def test_quick_exit_covers_nothing_at_any_width(browser, site_url):
             assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] >= 0
     finally:
         context.close()
+
+
+def test_anchors_are_unique_on_every_page(site_dir):
+    """The «På denne siden» menu and links from other pages land on one place, never two."""
+    for path in site_dir.rglob("*.html"):
+        ids = re.findall(r'\sid="([^"]+)"', path.read_text(encoding="utf-8"))
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        assert dupes == [], f"{path.relative_to(site_dir)}: {dupes}"
