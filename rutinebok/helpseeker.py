@@ -132,13 +132,16 @@ class HelpPath:
 
 
 def _sentences(text: str) -> list[str]:
+    """Split at a full stop followed by a capital letter; «nr. 3» and «jf. tiltak» stay whole."""
     out, start = [], 0
     for i, ch in enumerate(text):
-        # A full stop ends a sentence unless it belongs to a number or an abbreviation («nr. 3»).
-        if ch in ".!?" and (i + 1 == len(text) or text[i + 1] == " ") and not text[max(0, i - 3):i].endswith(("nr", "jf")):
-            if i + 2 < len(text) and text[i + 2].isupper() or i + 1 == len(text):
-                out.append(text[start:i + 1].strip())
-                start = i + 1
+        if ch not in ".!?" or text[max(0, i - 3):i].endswith(("nr", "jf")):
+            continue
+        at_end = i + 1 == len(text)
+        next_starts = text[i + 1:i + 2] == " " and text[i + 2:i + 3].isupper()
+        if at_end or next_starts:
+            out.append(text[start:i + 1].strip())
+            start = i + 1
     if text[start:].strip():
         out.append(text[start:].strip())
     return out

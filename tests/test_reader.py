@@ -178,7 +178,7 @@ def test_money_today_in_two_taps_and_housing_in_one_more(phone, site_url):
     box = first_help.bounding_box()
     assert box and box["y"] >= 0 and box["y"] + box["height"] <= 740 and box["x"] + box["width"] <= 360
     href = first_help.get_attribute("href")
-    assert href.startswith("tel:") or href.startswith("https://")
+    assert href.startswith(("tel:", "https://"))
     phone.locator("a.rb-next").first.click()  # tap 3
     assert phone.evaluate("location.hash") == "#bolig"
     b = phone.locator("#bolig").bounding_box()
@@ -247,7 +247,7 @@ def test_guide_back_and_forward_follow_the_questions(page, site_url):
             break
         options.first.click()
     assert len(titles) >= 3, titles
-    visible = lambda: page.locator(".rb-node:visible .rb-node__title").inner_text()  # noqa: E731
+    visible = lambda: page.locator(".rb-node:visible .rb-node__title").inner_text()
     for expected in reversed(titles[:-1]):  # Back walks the questions in reverse
         page.go_back()
         page.wait_for_timeout(100)
@@ -292,7 +292,7 @@ def test_routine_prints_without_navigation_or_blank_first_page(browser, site_url
     assert "Rask utgang" not in everything and "På denne siden" not in everything
     assert "(https://lovdata.no/" in everything  # links are printed
     pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
-                                                                 text=True).stdout).group(1))
+                                                                 text=True, check=True).stdout).group(1))
     assert pages <= 11
 
 
@@ -323,7 +323,7 @@ def test_role_pages_reach_duties_through_hierarchy_and_kinds(site_dir):
 def test_laws_page_keeps_used_in_apart_from_the_paragraphs(site_dir):
     html = (site_dir / "lover" / "index.html").read_text(encoding="utf-8")
     assert "Brukes i:" in html
-    for li in re.findall(r"<li>(.*?)</li>", html, re.S):
+    for li in re.findall(r"<li>(.*?)</li>", html, re.DOTALL):
         assert "Brukes i" not in li
 
 
