@@ -345,6 +345,10 @@ class Checker:
         for path, block in r.walk_blocks():
             kind, value = block.kind, block.value
             bpath = path + (kind,)
+            if block.caution is not None:
+                self.source(src, path + ("caution", "source"), block.caution.source)
+                if block.caution.law:
+                    self.ref(src, path + ("caution", "law"), block.caution.law, self.ds.laws, "lov")
             if hasattr(value, "id") and kind != "rule":
                 block_ids.append((bpath + ("id",), value.id))
             if kind == "procedure":
@@ -563,12 +567,13 @@ class Checker:
             if r.status == "utgått":
                 continue
             src = self.ds.source_of(r)
-            for i, p in enumerate(r.parties):
-                if p in ended:
-                    o = ended[p]
-                    hint = f"nå: {o.replaced_by}" if o.replaced_by else ""
-                    self.add(src, "RB026", "warning", ("parties", i),
-                             f"{o.name} opphørte {date_words(o.ended_on)}", hint)
+            for field in ("parties", "external_actors"):
+                for i, p in enumerate(getattr(r, field)):
+                    if p in ended:
+                        o = ended[p]
+                        hint = f"nå: {o.replaced_by}" if o.replaced_by else ""
+                        self.add(src, "RB026", "warning", (field, i),
+                                 f"{o.name} opphørte {date_words(o.ended_on)}", hint)
 
 
 def run_checks(ds: Dataset, today: dt.date) -> list[Finding]:
