@@ -205,9 +205,10 @@ class SiteRenderer:
         return f"{name} opphørte {date_words(org.ended_on)}. Oppgavene ligger nå hos {target}."
 
     def contact_rows(self, refs: list[str]) -> list[tuple]:
-        """(organisation, contact, ended organisation or None) for contact references, with an ended
-        organisation's contacts replaced by its successor's, each contact once."""
-        rows, seen = [], set()
+        """(organisation, contact, names of ended organisations it now also serves, or '') for contact
+        references, with an ended organisation's contacts replaced by its successor's, each once."""
+        rows: list[list] = []
+        seen: dict[tuple, list] = {}
         for ref in refs:
             org_id, _, cid = ref.partition("/")
             via = None
@@ -218,10 +219,13 @@ class SiteRenderer:
                 if cid and not any(c.id == cid for c in successor.contacts):
                     cid = ""
             for org, c in self.contact_entries(f"{org_id}/{cid}" if cid else org_id):
-                if (org.id, c.id) not in seen:
-                    seen.add((org.id, c.id))
-                    rows.append((org, c, via))
-        return rows
+                row = seen.get((org.id, c.id))
+                if row is None:
+                    row = seen[(org.id, c.id)] = [org, c, []]
+                    rows.append(row)
+                if via is not None and (via.short_name or via.name) not in row[2]:
+                    row[2].append(via.short_name or via.name)
+        return [(org, c, " og ".join(vias)) for org, c, vias in rows]
 
     def name_now(self, ref: str) -> str:
         """The name, with the current organisation when it has merged or been renamed."""
