@@ -14,7 +14,13 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from rutinebok.address import DRAFT_TITLE, AddressError, draft_requested, edit_base, require_public_site_url
+from rutinebok.address import (
+    DRAFT_TITLE,
+    AddressError,
+    draft_requested,
+    edit_base,
+    require_public_site_url,
+)
 from rutinebok.checks import run_checks
 from rutinebok.findings import Report
 from rutinebok.load import load_dataset

@@ -811,7 +811,7 @@ def site_url_from_mkdocs(path: Path = Path("mkdocs.yml")) -> str:
     try:
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             if line.startswith("site_url:"):
-                value = yaml.load(line, Loader=_Loader).get("site_url")  # noqa: S506 (a SafeLoader)
+                value = yaml.load(line, Loader=_Loader).get("site_url")
                 return value if isinstance(value, str) else ""
     except (OSError, ValueError, AttributeError, yaml.YAMLError):
         pass

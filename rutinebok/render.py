@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -188,7 +188,7 @@ class SiteRenderer:
             org = nxt
         return None
 
-    HOW_WORDS = {"sammenslått": "ble slått sammen med"}
+    HOW_WORDS: ClassVar[dict[str, str]] = {"sammenslått": "ble slått sammen med"}
 
     def ended_words(self, org: Organisation, base: str = "../", links: bool = True) -> str:
         """«NAV Rygge ble slått sammen med NAV Moss 1. januar 2020.» (plain text when not `links`)."""
@@ -261,7 +261,7 @@ class SiteRenderer:
         """A document that no longer applies: withdrawn, or a plan whose period has ended."""
         return r.status == "utgått" or bool(r.period and r.period.last_year < self.opt.today.year)
 
-    ORG_KIND_PLURAL = {"krisesenter": "krisesentre", "nav-kontor": "NAV-kontorer", "kommune": "kommuner",
+    ORG_KIND_PLURAL: ClassVar[dict[str, str]] = {"krisesenter": "krisesentre", "nav-kontor": "NAV-kontorer", "kommune": "kommuner",
                        "kommunal-enhet": "kommunale enheter", "politi": "politidistrikter", "stiftelse": "stiftelser",
                        "statlig": "statlige etater", "forum": "fora", "fylkeskommune": "fylkeskommuner",
                        "nasjonal-tjeneste": "nasjonale tjenester", "annet": "andre organisasjoner"}

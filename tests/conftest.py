@@ -60,7 +60,7 @@ def build_site(out: Path, data: Path | None = None, config: Path | None = None, 
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config or ROOT / "mkdocs.yml"),
          "-d", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
 
 

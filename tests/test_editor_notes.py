@@ -30,7 +30,7 @@ def _squash(text: str) -> str:
 def page_text(path: Path) -> str:
     """What a reader sees on a page: the visible text and the attributes shown on hover."""
     raw = path.read_text("utf-8")
-    raw = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", " ", raw, flags=re.S | re.I)
+    raw = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", " ", raw, flags=re.DOTALL | re.IGNORECASE)
     titles = " ".join(re.findall(r'(?:title|aria-label|alt)="([^"]*)"', raw))
     raw = re.sub(r"</?(?:a|abbr|span|strong|em|b|i|code)\b[^>]*>", "", raw)  # inline: no extra space
     return _squash(html_lib.unescape(re.sub(r"<[^>]+>", " ", raw) + " " + titles))

@@ -35,8 +35,8 @@ def pdf_bytes_expanded(path: Path) -> bytes:
     for num in range(1, int(reader.trailer["/Size"])):
         try:
             obj = reader.get_object(IndirectObject(num, 0, reader))
-        except Exception:  # free entries in the cross-reference table
-            continue
+        except (KeyError, ValueError, AttributeError):  # free entries in the cross-reference table
+            obj = None
         if obj is None:
             continue
         if hasattr(obj, "get_data"):
@@ -56,7 +56,7 @@ def qr_codes(pdf: Path, tmp: Path) -> list[str]:
     subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-singlefile", "-png", str(pdf), str(png)],
                    check=True, capture_output=True, timeout=120)
     result = subprocess.run(["zbarimg", "-q", "--raw", str(png) + ".png"], capture_output=True, text=True,
-                            timeout=60)
+                            timeout=60, check=False)
     assert result.returncode in (0, 4), result.stderr  # 4: no code found
     return [line for line in result.stdout.splitlines() if line.strip()]
 
