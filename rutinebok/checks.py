@@ -118,6 +118,12 @@ class Checker:
                 self.add(src, "RB023", "warning", ("contacts", i, "as_of"),
                          f"«{c.label}» er sist bekreftet {date_words(c.as_of)}",
                          "kontroller opplysningen mot en ny kilde og oppdater as_of")
+        if org.ended_source is not None:
+            self.source(src, ("ended_source",), org.ended_source)
+        elif org.ended_on is not None:
+            # A merger or a new name is a fact like any other: without a cited source it stays flagged.
+            self.add(src, "RB023", "warning", ("ended_on",), f"kilden for at {org.name} opphørte er ikke oppgitt",
+                     "legg inn ended_source med en offentlig kilde (Lovdata, regjeringen.no)")
         if org.ended_on is None and not any(c.phone for c in org.contacts):
             self.add(src, "RB023", "warning", ("contacts",), f"{org.name} har ikke noe telefonnummer registrert",
                      "legg inn nummeret med kilde når en offentlig kilde oppgir det; gjett aldri")

@@ -73,7 +73,7 @@ def test_the_routine_is_in_the_pdf(moss_pdf, real):
         "Møte: Årlig samarbeidsmøte", "nav.moss@nav.no", "nav.valer@nav.no", "Vedlegg", "Ordforklaringer",
         "Endringslogg", "Signaturer", "Stilling", "Sted og dato",
         # what is signed, and what each party commits to
-        ("godkjenner partene «Samarbeidsrutine mellom Krisesenteret i Moss IKS og NAV i Mosseregionen», versjon 1, "
+        ("godkjenner partene «Samarbeidsrutine mellom Krisesenteret i Moss IKS og NAV i Mosseregionen», versjon 2, "
         "som gjelder fra 1. mars 2018. Kontrollkode for innholdet:"),
         "Dette skal Krisesenteret i Moss IKS gjøre", "Dette skal NAV Moss gjøre",
         "Dette skal NAV Rygge, NAV Råde og NAV Våler gjøre (hver for seg)",

@@ -149,3 +149,18 @@ def test_eea_statement_is_shown_as_the_old_wording_with_the_current_rule(site_di
     tree = page_text(site_dir / "veivisere" / "hvilket-nav-kontor" / "index.html")
     assert "ingen rett til nødhjelp" not in tree.replace("sa at hun uten registreringsbevis ikke hadde rett", "")
     assert "Rutinen kan være utdatert" in tree
+
+
+def test_an_ending_without_a_cited_source_stays_flagged(tmp_path):
+    from rutinebok.checks import run_checks
+    from rutinebok.findings import Report
+    from rutinebok.load import load_dataset
+
+    from .conftest import TODAY, copy_data
+
+    data = copy_data(tmp_path / "data")
+    org = data / "organisations" / "nav-rygge.yml"
+    org.write_text(org.read_text("utf-8").replace("ended_source: {document: nye-moss-2020}\n", ""), "utf-8")
+    ds = load_dataset(data, Report())
+    found = [f for f in run_checks(ds, TODAY) if f.file.endswith("nav-rygge.yml") and f.code == "RB023"]
+    assert any("kilden for at NAV Rygge opphørte er ikke oppgitt" in f.message for f in found), found
