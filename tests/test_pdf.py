@@ -140,7 +140,7 @@ def test_archival_metadata(moss_pdf, real):
     from rutinebok import xmp as xmp_mod
 
     meta = xmp_mod.read(xmp)
-    assert meta is not None and meta.routine_id == MOSS and meta.version == "1" and meta.kind == "samarbeidsrutine"
+    assert meta is not None and meta.routine_id == MOSS and meta.version == "2" and meta.kind == "samarbeidsrutine"
     assert meta.source_hash == info["/RutinebokSourceHash"] and meta.valid_from == "2018-03-01"
     assert [p.id for p in meta.parties] == PARTIES and [p.name for p in meta.parties] == PARTY_LABELS
     assert all(p.org_number is None and p.field == f"party-{p.id}" for p in meta.parties)  # unknown, not guessed
