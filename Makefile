@@ -11,7 +11,7 @@ CHECK_ARGS := $(if $(TODAY),--today $(TODAY),)
 
 # Debian packages the tests and the site need; installed with apt-get only when missing.
 SITE_APT := fonts-dejavu-core graphviz libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_APT := $(SITE_APT) chromium poppler-utils softhsm2
+TEST_APT := $(SITE_APT) chromium poppler-utils softhsm2 zbar-tools
 CHROMIUM := /usr/bin/chromium
 
 $(STAMP): requirements.lock pyproject.toml
@@ -47,6 +47,10 @@ node-deps: node_modules/.installed
 check: install
 	$(BIN)/rutinebok check $(CHECK_ARGS)
 
+# Publication builds need the public address (RUTINEBOK_SITE_URL or site_url in mkdocs.yml);
+# RUTINEBOK_DRAFT=1 makes a draft instead (local address allowed, marked «Utkast – ikke for signering»).
+PDF_ARGS := $(if $(filter 1 true ja,$(RUTINEBOK_DRAFT)),--draft,)
+
 ## build: check the data and build the site into site/ (the old site stays if anything fails)
 build: install site-deps
 	rm -rf site.new
@@ -55,11 +59,11 @@ build: install site-deps
 
 ## pdf: routine PDFs (PDF/A-2b, one signature field per party) into build/pdf
 pdf: install site-deps
-	$(BIN)/rutinebok pdf --out build/pdf
+	$(BIN)/rutinebok pdf --out build/pdf $(PDF_ARGS)
 
-## serve: set up, check, build and serve the site at http://127.0.0.1:8000 (reloads on data/ changes)
-serve: check build
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+## serve: set up, check, and serve a draft of the site at http://127.0.0.1:8000 (reloads on data/ changes)
+serve: check site-deps
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 ## test: the whole test suite, browser tests included
 test: install system-deps node-deps

@@ -118,6 +118,12 @@ class Checker:
                 self.add(src, "RB023", "warning", ("contacts", i, "as_of"),
                          f"«{c.label}» er sist bekreftet {date_words(c.as_of)}",
                          "kontroller opplysningen mot en ny kilde og oppdater as_of")
+        if org.ended_source is not None:
+            self.source(src, ("ended_source",), org.ended_source)
+        elif org.ended_on is not None:
+            # A merger or a new name is a fact like any other: without a cited source it stays flagged.
+            self.add(src, "RB023", "warning", ("ended_on",), f"kilden for at {org.name} opphørte er ikke oppgitt",
+                     "legg inn ended_source med en offentlig kilde (Lovdata, regjeringen.no)")
         if org.ended_on is None and not any(c.phone for c in org.contacts):
             self.add(src, "RB023", "warning", ("contacts",), f"{org.name} har ikke noe telefonnummer registrert",
                      "legg inn nummeret med kilde når en offentlig kilde oppgir det; gjett aldri")
@@ -354,6 +360,10 @@ class Checker:
         for path, block in r.walk_blocks():
             kind, value = block.kind, block.value
             bpath = path + (kind,)
+            if block.caution is not None:
+                self.source(src, path + ("caution", "source"), block.caution.source)
+                if block.caution.law:
+                    self.ref(src, path + ("caution", "law"), block.caution.law, self.ds.laws, "lov")
             if hasattr(value, "id") and kind != "rule":
                 block_ids.append((bpath + ("id",), value.id))
             if kind == "procedure":
@@ -572,12 +582,13 @@ class Checker:
             if r.status == "utgått":
                 continue
             src = self.ds.source_of(r)
-            for i, p in enumerate(r.parties):
-                if p in ended:
-                    o = ended[p]
-                    hint = f"nå: {o.replaced_by}" if o.replaced_by else ""
-                    self.add(src, "RB026", "warning", ("parties", i),
-                             f"{o.name} opphørte {date_words(o.ended_on)}", hint)
+            for field in ("parties", "external_actors"):
+                for i, p in enumerate(getattr(r, field)):
+                    if p in ended:
+                        o = ended[p]
+                        hint = f"nå: {o.replaced_by}" if o.replaced_by else ""
+                        self.add(src, "RB026", "warning", (field, i),
+                                 f"{o.name} opphørte {date_words(o.ended_on)}", hint)
 
 
 def run_checks(ds: Dataset, today: dt.date) -> list[Finding]:

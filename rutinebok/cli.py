@@ -50,9 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--steps", type=int, default=20)
     g.add_argument("--orgs", type=int, default=None)
     g.add_argument("--seed", type=int, default=1)
-    from . import codeowners, diff, new, pdf, schema, sign
+    from . import address, codeowners, diff, facts, new, pdf, schema, sign
 
-    for module in (pdf, sign, schema, new, codeowners, diff, *_COMMAND_MODULES):  # other stages add their own subcommands
+    for module in (pdf, sign, schema, new, codeowners, diff, address, facts, *_COMMAND_MODULES):  # other stages add their own subcommands
         module.add_parsers(sub)
     return p
 

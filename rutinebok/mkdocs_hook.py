@@ -14,6 +14,13 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
+from rutinebok.address import (
+    DRAFT_TITLE,
+    AddressError,
+    draft_requested,
+    edit_base,
+    require_public_site_url,
+)
 from rutinebok.checks import run_checks
 from rutinebok.findings import Report
 from rutinebok.helpseeker import PathError
@@ -27,6 +34,11 @@ from rutinebok.terms import mark_terms
 log = logging.getLogger("mkdocs.rutinebok")
 
 _state: dict = {}
+
+
+def on_startup(command, dirty):
+    # `mkdocs serve` is always a local preview: a draft, whatever site_url says.
+    _state["command"] = command
 
 
 def _root(config) -> Path:
@@ -51,11 +63,19 @@ def on_config(config):
                           "og forrige versjon er urørt. Kjør `rutinebok check` for detaljer.")
     for f in report.warnings:
         log.info(f.format())  # warnings are shown on the pages; the check command lists them
-    options = SiteOptions(edit_base=extra.get("edit_base", ""), today=today, site_name=config.site_name)
+    draft = _state.get("command") == "serve" or draft_requested()
+    try:
+        if not draft:
+            config.site_url = require_public_site_url(config.site_url)
+        edit = edit_base(extra.get("repo_url"), extra.get("edit_branch") or "main")
+    except AddressError as exc:
+        raise PluginError(str(exc)[:1].upper() + str(exc)[1:]) from None
+    options = SiteOptions(edit_base=edit, today=today, site_name=config.site_name)
     renderer = SiteRenderer(ds, report.findings, options)
     renderer.pdf = bool(extra.get("pdf", True))
     renderer.signed = signing_status(ds, root / "signed", data_dir)
-    _state.update(ds=ds, report=report, options=options, root=root, data_dir=data_dir, renderer=renderer)
+    _state.update(ds=ds, report=report, options=options, root=root, data_dir=data_dir, renderer=renderer,
+                  draft=draft, public_url="" if draft else config.site_url)
     config.extra["rutinebok_runtime"] = renderer  # for the macros in macros/main.py
     return config
 
@@ -77,15 +97,15 @@ def on_files(files: Files, config) -> Files:
     if extra.get("pdf", True):
         # Incremental: build/pdf keeps a manifest, so unchanged routines are not rendered again.
         cache = root / extra.get("pdf_cache", "build/pdf")
-        build_pdfs(_state["data_dir"], cache, site_url=config.site_url or "", today=_state["options"].today,
-                   ds=_state["ds"])
+        build_pdfs(_state["data_dir"], cache, site_url=_state["public_url"], today=_state["options"].today,
+                   ds=_state["ds"], draft=_state["draft"])
         for rid in _state["ds"].routines:
             files.append(File.generated(config, f"pdf/{rid}.pdf", abs_src_path=str(cache / f"{rid}.pdf")))
     for rid, copies in renderer.signed.items():
         for copy in copies:
             path = root / "signed" / rid / copy["file"]
             files.append(File.generated(config, f"pdf/signert/{rid}/{copy['file']}", abs_src_path=str(path)))
-    ics = calendar_ics(renderer, config.site_url or "")
+    ics = calendar_ics(renderer, _state["public_url"])
     files.append(File.generated(config, "kalender.ics", content=ics))
     return files
 
@@ -99,6 +119,14 @@ def on_page_content(html: str, page, config, files) -> str:
     depth = page.url.count("/")
     renderer: SiteRenderer = _state["renderer"]
     return mark_terms(html, renderer.glossary_terms(), renderer.names_with_spaces(), "../" * depth + "ordliste/")
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """Every page of a draft says so, so a screenshot or a printout cannot pass for the real site."""
+    if _state.get("draft"):
+        markdown = (f'!!! danger "{DRAFT_TITLE}"\n    Dette er en lokal forhåndsvisning, ikke det publiserte '
+                    "nettstedet. PDF-ene har ingen QR-kode og skal ikke signeres.\n\n" + markdown)
+    return markdown
 
 
 def on_serve(server, config, builder):

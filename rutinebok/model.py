@@ -118,10 +118,23 @@ class Duration:
         }
 
 
+EDITOR_NOTE = "editor_note"
+_BLOCK_EXTRAS = {EDITOR_NOTE, "caution"}  # keys a block may carry besides its one kind
+
+
 class Strict(BaseModel):
-    """Base: unknown keys are errors; ids and positions are attached after loading."""
+    """Base: unknown keys are errors; ids and positions are attached after loading.
+
+    Every mapping may carry an editor_note: what an editor needs to know about the value (what
+    the source lacks, how it was read). Renderers never show it; `rutinebok facts` lists them.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=False, validate_default=False)
+
+    editor_note: str | None = Field(
+        None, description="Merknad til redaktørene, f.eks. hva kilden mangler eller hvordan den er lest. "
+        "Vises aldri på nettstedet eller i PDF-en; `rutinebok facts` viser den.",
+    )
 
 
 class Entity(Strict):
@@ -188,6 +201,10 @@ class Organisation(Entity):
     description: Markdown | None = None
     contacts: list[Contact] = Field(default_factory=list, description="Tjenestens kontaktpunkter.")
     ended_on: dt.date | None = Field(None, description="Dato organisasjonen opphørte eller fikk nytt navn.")
+    ended_how: Literal["sammenslått", "nytt-navn", "nedlagt"] | None = Field(
+        None, description="Hva som skjedde: sammenslått med en annen, fikk nytt navn, eller nedlagt.")
+    ended_source: SourceRef | None = Field(
+        None, description="Den offisielle kilden for at organisasjonen opphørte eller fikk nytt navn.")
     replaced_by: Id | None = Field(None, description="Organisasjonen som overtok.")
     org_number: Annotated[str | None, Field(pattern=r"^\d{9}$")] = Field(
         None, description="Organisasjonsnummer (9 sifre) fra Enhetsregisteret. Tomt når ingen kilde oppgir det; "
@@ -492,6 +509,17 @@ class RoleDescription(Strict):
     text: Markdown
 
 
+class Caution(Strict):
+    """A notice shown next to a block whose wording may no longer state the law: readers see
+    the routine's words as that routine's words, what the rules now say, and where to ask."""
+
+    title: Label = Field("Reglene kan ha endret seg", description="Overskriften på merknaden.")
+    text: Markdown = Field(description="Hva leseren må vite, og hvor hun kan spørre. Skrevet for leseren.")
+    law: Id | None = Field(None, description="Loven eller forskriften som gjelder nå (id i data/laws/).")
+    paragraph: str | None = Field(None, description="Paragrafen, f.eks. «§ 1».")
+    source: SourceRef = Field(description="Den offisielle kilden merknaden bygger på.")
+
+
 BLOCK_KINDS = (
     "text", "responsibility", "procedure", "meeting", "rule", "phase", "table", "contacts",
     "list", "levels", "measures", "role",
@@ -513,17 +541,18 @@ class Block(Strict):
     levels: Levels | None = None
     measures: PlanMeasures | None = None
     role: RoleDescription | None = None
+    caution: Caution | None = Field(None, description="Merknad som vises ved blokken: ordlyden kan være utdatert.")
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        given = [k for k in self.model_fields_set if getattr(self, k) is not None]
+        given = [k for k in self.model_fields_set if k not in _BLOCK_EXTRAS and getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("en blokk har nøyaktig én nøkkel med en verdi: " + ", ".join(BLOCK_KINDS))
         return self
 
     @property
     def kind(self) -> str:
-        return next(k for k in self.model_fields_set if getattr(self, k) is not None)
+        return next(k for k in self.model_fields_set if k not in _BLOCK_EXTRAS and getattr(self, k) is not None)
 
     @property
     def value(self) -> Any:
@@ -606,6 +635,8 @@ class Period(Strict):
             raise ValueError("last_year kommer før first_year")
         return self
 
+
+STATUS_WORDS = {"utkast": "Utkast", "gjeldende": "Gjeldende", "til-revisjon": "Til revisjon", "utgått": "Utgått"}
 
 RoutineKind = Literal["samarbeidsrutine", "ansvarsdeling", "arbeidsprosess", "strategiplan", "rapport"]
 KIND_WORDS = {

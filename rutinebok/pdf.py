@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .address import DRAFT_TITLE, SITE_URL_ENV, AddressError, require_public_site_url
 from .findings import Report, did_you_mean
 from .load import Dataset, load_dataset
 from .words import join_words
@@ -169,12 +170,12 @@ def assets_hash() -> str:
 
 
 def input_hash(ds: Dataset, routine_id: str, site_url: str, assets: str | None = None,
-               _cache: dict | None = None, notices: list | None = None) -> str:
+               _cache: dict | None = None, notices: list | None = None, draft: bool = False) -> str:
     """The manifest key: a PDF is rebuilt when and only when this changes. It covers what
     the PDF shows: the routine, every data file it names, the notices of the day, templates,
-    fonts, engine and site address."""
+    fonts, engine, site address and whether it is a draft."""
     cache = _cache if _cache is not None else {}
-    h = hashlib.sha256(f"{assets or assets_hash()}\n{site_url}\n".encode())
+    h = hashlib.sha256(f"{assets or assets_hash()}\n{site_url}\n{'draft' if draft else ''}".encode())
     h.update(json.dumps(notices or [], ensure_ascii=False).encode())
     h.update(routine_source_hash(ds, routine_id).encode())
     root = Path(ds.root)
@@ -380,7 +381,17 @@ def _font_faces() -> list[dict]:
             for (fam, w, s), name in FONTS.items()]
 
 
-def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str) -> str:
+_HREF = re.compile(r'(<a\b[^>]*?)\shref="([^"]*)"')
+_PUBLISHABLE_HREF = re.compile(r"^(https?:|mailto:|tel:|#)", re.IGNORECASE)
+
+
+def _only_absolute_links(html: str) -> str:
+    """Links a printed page can keep: web, e-mail, phone and in-document anchors. Any other
+    href would be resolved against the template folder and print a build path (file:///...)."""
+    return _HREF.sub(lambda m: m.group(0) if _PUBLISHABLE_HREF.match(m.group(2)) else m.group(1), html)
+
+
+def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str, draft: bool = False) -> str:
     """The print HTML of one routine (WeasyPrint's input)."""
     import graphviz
     from markupsafe import Markup
@@ -389,6 +400,8 @@ def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str) -> str:
     from .model import KIND_WORDS
 
     r = ds.routines[routine_id]
+    if draft:
+        site_url = ""  # a draft links nowhere it could be mistaken for the published version
     resolve = _link_resolver(ds, site_url)
     env = _env()
     filters = {
@@ -411,23 +424,26 @@ def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str) -> str:
         org = ds.organisations.get(p)
         if org is None:
             continue
+        if renderer.ended(p) is not None:
+            contacts.append(ContactLine(org.name, "", [renderer.ended_words(org, links=False)]))
+            continue
         if not org.contacts:
-            contacts.append(ContactLine(org.name, "", ["ikke oppgitt i kildene"]))
+            contacts.append(ContactLine(org.name, "", ["ikke oppgitt"]))
         for c in org.contacts:
             contacts.append(ContactLine(org.name, c.label, contact_parts(c)))
     dates = [c.date for c in r.change_log]
     modified = max(dates).isoformat() if dates else "2000-01-01"
     template = env.get_template("routine.html.j2")
-    return template.render(
+    return _only_absolute_links(template.render(
         routine=r, r=renderer, ds=ds, url=url, qr=_qr(url) if url else "", diagrams=diagrams,
         source_hash=routine_source_hash(ds, r.id), engine=__version__, fonts=_font_faces(),
         sig_w=SIG_W_MM, sig_h=SIG_H_MM, modified=modified, kind_words=KIND_WORDS,
         signatories=signatories, contacts=contacts, terms=_glossary_terms(ds, r), contact_parts=contact_parts,
         field_prefix=FIELD_PREFIX, clauses=r.clause_numbers(),
         party_duties=party_duties(ds, renderer, r) if r.signable else [],
-        content_code=content_code(routine_source_hash(ds, r.id)),
+        content_code=content_code(routine_source_hash(ds, r.id)), draft=draft, draft_title=DRAFT_TITLE,
         f=filters,
-    )
+    ))
 
 
 # --------------------------------------------------------------------------- PDF
@@ -508,7 +524,7 @@ def _with_archive_xmp(document, meta) -> None:
     document.metadata.__class__ = ArchiveMetadata
 
 
-def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str) -> bytes:
+def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str, draft: bool = False) -> bytes:
     """One routine as PDF/A-2b bytes with empty signature fields, the same bytes every time."""
     from pyhanko.pdf_utils import generic
     from pyhanko.sign.fields import (
@@ -520,8 +536,9 @@ def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str) -> bytes:
     from weasyprint import HTML
 
     r = ds.routines[routine_id]
-    html = routine_html(ds, renderer, routine_id, site_url)
-    ident = hashlib.sha256(f"{r.id}:{routine_source_hash(ds, r.id)}:{site_url}".encode()).digest()[:16]
+    html = routine_html(ds, renderer, routine_id, site_url, draft)
+    ident = hashlib.sha256(f"{r.id}:{routine_source_hash(ds, r.id)}:{site_url}{':draft' if draft else ''}"
+                           .encode()).digest()[:16]
     info = {META_ID: r.id, META_VERSION: str(r.version), META_HASH: routine_source_hash(ds, r.id),
             META_ENGINE: __version__}
     meta = archive_meta(ds, routine_id)
@@ -597,10 +614,10 @@ def _init_worker(data_dir: str | None, today: dt.date) -> None:
     _WORKER.update(ds=ds, renderer=_print_renderer(ds, today, findings))
 
 
-def _build_one(task: tuple[str, str, str]) -> tuple[str, str | None]:
-    routine_id, out_dir, site_url = task
+def _build_one(task: tuple[str, str, str, bool]) -> tuple[str, str | None]:
+    routine_id, out_dir, site_url, draft = task
     try:
-        data = render_pdf(_WORKER["ds"], _WORKER["renderer"], routine_id, site_url)
+        data = render_pdf(_WORKER["ds"], _WORKER["renderer"], routine_id, site_url, draft)
     except PdfError as exc:
         return routine_id, str(exc)
     target = Path(out_dir) / f"{routine_id}.pdf"
@@ -650,14 +667,16 @@ def load_checked(data_dir: Path, today: dt.date) -> tuple[Dataset, list]:
 
 def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: list[str] | None = None, *,
                jobs: int | None = None, today: dt.date | None = None, progress=None,
-               ds: Dataset | None = None) -> dict:
+               ds: Dataset | None = None, draft: bool = False) -> dict:
     """Build the PDFs of the given routines (all when `ids` is None) into out_dir/<id>.pdf.
 
     `data` is a loaded and checked Dataset (the site build passes its own) or a data folder.
     Routines whose input hash is in the manifest and whose PDF exists are skipped. `jobs`
     processes render in parallel (default: the number of cores). `progress(n, total, id)`
     is called after each PDF. Returns {"built": [...], "skipped": [...]}; raises PdfError
-    for unknown ids, data with errors, or routines that could not be laid out.
+    for unknown ids, data with errors, or routines that could not be laid out, and for a
+    publication (not `draft`) whose site_url is empty or local. A draft has no QR code and no
+    web address, and says «Utkast – ikke for signering» on every page.
     """
     today = today or dt.date.today()
     findings = None
@@ -673,6 +692,13 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
             hint = did_you_mean(rid, ds.routines)
             raise PdfError(f"fant ingen rutine med id «{rid}»" + (f" ({hint})" if hint else "")
                            + "; rutinene ligger i data/routines/<id>.yml")
+    if draft:
+        site_url = ""
+    else:
+        try:
+            site_url = require_public_site_url(site_url)
+        except AddressError as exc:
+            raise PdfError(str(exc)) from None
     _font_faces()  # fail early with a clear message when the fonts are missing
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST
@@ -681,13 +707,13 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
     renderer = _print_renderer(ds, today, findings)
     for rid in wanted:
         notices = [[b.title, b.text] for b in renderer.banners(ds.routines[rid])]
-        keys[rid] = input_hash(ds, rid, site_url, assets, file_cache, notices)
+        keys[rid] = input_hash(ds, rid, site_url, assets, file_cache, notices, draft)
         if manifest.get(rid) == keys[rid] and (out_dir / f"{rid}.pdf").is_file():
             skipped.append(rid)
         else:
             todo.append(rid)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    tasks = [(rid, str(out_dir), site_url) for rid in todo]
+    tasks = [(rid, str(out_dir), site_url, draft) for rid in todo]
     built, failed = [], []
     pool = None
     if not tasks:
@@ -753,7 +779,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
         return 2
     try:
         result = build_pdfs(args.data, args.out, args.site_url, args.ids or None, jobs=args.jobs,
-                            progress=_progress)
+                            progress=_progress, draft=args.draft)
     except PdfError as exc:
         print(f"rutinebok pdf: {exc}", file=sys.stderr)
         return 1
@@ -767,17 +793,29 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
 
 def site_url_from_mkdocs(path: Path = Path("mkdocs.yml")) -> str:
-    """site_url from mkdocs.yml (for the QR code and the web link), or '' when unknown."""
+    """site_url as the site build sees it: RUTINEBOK_SITE_URL, else mkdocs.yml's value (its
+    `!ENV [NAME, default]` form included), else ''."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def env_tag(loader, node):
+        names = loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else [loader.construct_scalar(node)]
+        for name in names[:-1] if len(names) > 1 else names:
+            if isinstance(name, str) and os.environ.get(name):
+                return os.environ[name]
+        return names[-1] if len(names) > 1 else None
+
+    _Loader.add_constructor("!ENV", env_tag)
     try:
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             if line.startswith("site_url:"):
-                import yaml
-
-                value = yaml.safe_load(line).get("site_url")
+                value = yaml.load(line, Loader=_Loader).get("site_url")
                 return value if isinstance(value, str) else ""
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, yaml.YAMLError):
         pass
-    return ""
+    return os.environ.get(SITE_URL_ENV, "")
 
 
 def add_parsers(sub) -> None:
@@ -791,6 +829,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--site-url", default=None,
                    help="nettstedets adresse, for lenken og QR-koden (standard: site_url i mkdocs.yml)")
     p.add_argument("--jobs", type=int, default=None, help="antall prosesser (standard: antall kjerner)")
+    p.add_argument("--draft", action="store_true",
+                   help="lag utkast: ingen QR-kode eller nettadresse, merket «Utkast – ikke for signering»; "
+                        "uten --draft må nettstedets adresse være offentlig")
     p.set_defaults(handler=_cmd_pdf_defaults)
 
 

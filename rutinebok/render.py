@@ -14,14 +14,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import __version__
 from .findings import Finding
 from .load import Dataset
-from .model import KIND_WORDS, Block, Deadline, Organisation, Role, Routine
+from .model import KIND_WORDS, STATUS_WORDS, Block, Deadline, Organisation, Role, Routine, TimeRule
 from .words import date_words, deadline_words, sentence, short_date
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -164,13 +164,170 @@ class SiteRenderer:
     def link(self, ref: str, base: str = "../") -> str:
         target = self.href(ref, base)
         label = plain(self.name(ref))
-        return f"[{label}]({target})" if target else label
+        out = f"[{label}]({target})" if target else label
+        successor = self.successor(ref)
+        if successor is not None:
+            # An organisation that merged or was renamed is never shown as if it still existed.
+            out += f" (nå {self.link(successor.id, base)})"
+        return out
+
+    # ------------------------------------------------------------------ organisations that ended
+
+    def ended(self, ref: str) -> Organisation | None:
+        """The organisation `ref` names, when it has ended by today."""
+        org = self.ds.organisations.get(ref.partition("/")[0])
+        return org if org is not None and org.ended_on and org.ended_on <= self.opt.today else None
+
+    def successor(self, ref: str) -> Organisation | None:
+        """The organisation that took over, following renames and mergers to the current one."""
+        org, seen = self.ended(ref), set()
+        while org is not None and org.replaced_by and org.id not in seen:
+            seen.add(org.id)
+            nxt = self.ds.organisations.get(org.replaced_by)
+            if nxt is None:
+                return None
+            if self.ended(nxt.id) is None:
+                return nxt
+            org = nxt
+        return None
+
+    HOW_WORDS: ClassVar[dict[str, str]] = {"sammenslått": "ble slått sammen med"}
+
+    def ended_words(self, org: Organisation, base: str = "../", links: bool = True) -> str:
+        """«NAV Rygge ble slått sammen med NAV Moss 1. januar 2020.» (plain text when not `links`)."""
+        successor = self.successor(org.id)
+        how = self.HOW_WORDS.get(org.ended_how or "", "opphørte")
+        name = org.short_name or org.name
+        if successor is None:
+            return f"{name} {'ble nedlagt' if org.ended_how == 'nedlagt' else 'opphørte'} {date_words(org.ended_on)}."
+        target = (self.link(successor.id, base) if links else successor.short_name or successor.name)
+        if org.ended_how == "nytt-navn":
+            return f"{name} fikk nytt navn {date_words(org.ended_on)} og heter nå {target}."
+        if org.ended_how == "sammenslått":
+            return f"{name} {how} {target} {date_words(org.ended_on)}."
+        return f"{name} opphørte {date_words(org.ended_on)}. Oppgavene ligger nå hos {target}."
+
+    def contact_rows(self, refs: list[str]) -> list[tuple]:
+        """(organisation, contact, names of ended organisations it now also serves, or '') for contact
+        references, with an ended organisation's contacts replaced by its successor's, each once."""
+        rows: list[list] = []
+        seen: dict[tuple, list] = {}
+        for ref in refs:
+            org_id, _, cid = ref.partition("/")
+            via = None
+            successor = self.successor(org_id)
+            if successor is not None:
+                via = self.ds.organisations[org_id]
+                org_id = successor.id
+                if cid and not any(c.id == cid for c in successor.contacts):
+                    cid = ""
+            for org, c in self.contact_entries(f"{org_id}/{cid}" if cid else org_id):
+                row = seen.get((org.id, c.id))
+                if row is None:
+                    row = seen[(org.id, c.id)] = [org, c, []]
+                    rows.append(row)
+                if via is not None and (via.short_name or via.name) not in row[2]:
+                    row[2].append(via.short_name or via.name)
+        return [(org, c, " og ".join(vias)) for org, c, vias in rows]
+
+    def name_now(self, ref: str) -> str:
+        """The name, with the current organisation when it has merged or been renamed."""
+        successor = self.successor(ref)
+        return f"{self.name(ref)} (nå {self.name(successor.id)})" if successor else self.name(ref)
 
     def name_list(self, refs: list[str]) -> str:
         return ", ".join(self.name(x) for x in refs)
 
     def links(self, refs: list[str], base: str = "../") -> str:
         return ", ".join(self.link(x, base) for x in refs)
+
+    @staticmethod
+    def rule_words(rule: TimeRule) -> str:
+        """A time rule's value with its qualifier («normalt maks 3 måneder», «inntil 2 måneder»),
+        the same words wherever the rule is shown."""
+        if rule.value is None:
+            return "fra " + date_words(rule.starts)
+        return f"{rule.qualifier} {rule.value.words}" if rule.qualifier else rule.value.words
+
+    def status_words(self, r: Routine) -> str:
+        """The routine's status for readers, with what the dates say about it."""
+        if self.historical(r):
+            if r.status == "utgått":
+                return "Utgått"
+            return f"Historisk: planperioden {r.period.words} er over"
+        text = STATUS_WORDS[r.status]
+        if r.review_by and r.review_by < self.opt.today and r.status != "utgått":
+            text += f", men evalueringen er forsinket (skulle vært evaluert innen {date_words(r.review_by)})"
+        return text
+
+    def historical(self, r: Routine) -> bool:
+        """A document that no longer applies: withdrawn, or a plan whose period has ended."""
+        return r.status == "utgått" or bool(r.period and r.period.last_year < self.opt.today.year)
+
+    ORG_KIND_PLURAL: ClassVar[dict[str, str]] = {"krisesenter": "krisesentre", "nav-kontor": "NAV-kontorer", "kommune": "kommuner",
+                       "kommunal-enhet": "kommunale enheter", "politi": "politidistrikter", "stiftelse": "stiftelser",
+                       "statlig": "statlige etater", "forum": "fora", "fylkeskommune": "fylkeskommuner",
+                       "nasjonal-tjeneste": "nasjonale tjenester", "annet": "andre organisasjoner"}
+
+    def org_kind_words(self, kinds: list[str]) -> str:
+        names = [self.ORG_KIND_PLURAL.get(k, k) for k in kinds]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+    def ended_ids(self) -> list[str]:
+        return [o.id for o in self.ds.organisations.values() if self.ended(o.id)]
+
+    def source_title(self, ref) -> str:
+        if ref is None or self.ds.sources is None:
+            return ""
+        return next((s.title for s in self.ds.sources.sources if s.id == ref.document), "")
+
+    def source_link(self, ref) -> str:
+        """A cited source as a Markdown link (its web address) or its title."""
+        src = next((s for s in self.ds.sources.sources if s.id == ref.document), None) if ref else None
+        if src is None:
+            return ""
+        return f"[{plain(src.title)}]({src.url})" if src.url and src.url.startswith("https://") else plain(src.title)
+
+    def caution_markdown(self, caution, base: str = "../") -> str:
+        """A block's caution for the site: the reader's text, then the rule it points to."""
+        out = self.md(caution.text, base)
+        law = self.ds.laws.get(caution.law) if caution.law else None
+        if law is not None:
+            label = plain(f"{law.title}{' ' + caution.paragraph if caution.paragraph else ''}")
+            url = law.lovdata_url
+            out += "\n\n" + (f"Les [{label}]({url}) på Lovdata." if url else f"Se {label}.")
+        return out
+
+    def tree_targets(self, routine_id: str) -> set[str]:
+        """Sections of a routine that decision trees send readers to."""
+        out = set()
+        for t in self.ds.trees.values():
+            if t.routine == routine_id and t.section:
+                out.add(t.section)
+            for n in t.nodes:
+                if n.outcome and (n.outcome.routine or t.routine) == routine_id and n.outcome.section:
+                    out.add(n.outcome.section)
+        return out
+
+    def landing_notice(self, r: Routine, section_id: str | None) -> str:
+        """The warning next to a statement help-seekers are sent to, when its routine is out of date."""
+        if not section_id or section_id not in self.tree_targets(r.id):
+            return ""
+        if self.historical(r):
+            when = f"Planen gjaldt for {r.period.words}" if r.period else "Rutinen gjelder ikke lenger"
+        elif r.review_by and r.review_by < self.opt.today and r.status != "utgått":
+            when = f"Rutinen skulle vært evaluert innen {date_words(r.review_by)}"
+        else:
+            return ""
+        return (f"{when}. Teksten er rutinens ordlyd, ikke et råd for deg i dag: regler og kontaktopplysninger "
+                "kan ha endret seg. Spør NAV-kontoret eller krisesenteret om hva som gjelder nå.")
+
+    def historical_ids(self) -> list[str]:
+        return [x.id for x in self.ds.routines.values() if self.historical(x)]
+
+    def overdue(self, r: Routine) -> bool:
+        return bool(r.review_by and r.review_by < self.opt.today and r.status != "utgått") or (
+            self.historical(r) and r.status != "utgått")
 
     def deadline(self, d: Deadline | None) -> str:
         if d is None:
@@ -211,6 +368,17 @@ class SiteRenderer:
                 out.append(Banner("info", "Loven er endret etter at rutinen ble skrevet", sentence(f.message)))
             elif f.code == "RB025":
                 out.append(Banner("info", "Et styringsdokument er erstattet", sentence(f.message)))
+        named = dict.fromkeys([*r.parties, *r.external_actors, *([r.owner] if r.owner else [])])
+        for ref in named:
+            org = self.ended(ref)
+            if org is not None:
+                title = (f"{org.short_name or org.name} heter nå {self.name(self.successor(ref).id)}"
+                         if org.ended_how == "nytt-navn" and self.successor(ref) else
+                         f"{org.short_name or org.name} finnes ikke lenger")
+                out.append(Banner("warning", title,
+                                  self.ended_words(org, links=False)
+                                  + " Rutinen er skrevet før endringen; kontaktopplysningene under viser til den "
+                                    "som har overtatt."))
         return out
 
     def section_duties(self, role_id: str) -> dict[str, list[Duty]]:
@@ -370,9 +538,7 @@ class SiteRenderer:
             add(v.actor, kind="description", text=v.text)
         elif block.kind == "rule":
             for a in v.applies_to:
-                add(a, kind="rule", text=v.text,
-                    deadline=(f"{v.qualifier + ' ' if v.qualifier else ''}{v.value.words}" if v.value
-                              else "fra " + date_words(v.starts) if v.starts else ""))
+                add(a, kind="rule", text=v.text, deadline=self.rule_words(v))
         elif block.kind == "levels":
             for level in v.levels:
                 for a in level.coordinator:
@@ -388,7 +554,7 @@ class SiteRenderer:
                 for block in section.blocks:
                     if block.kind == "rule" and block.rule.value is not None:
                         rows.append({"routine": r, "section": section, "what": block.rule.name,
-                                     "actors": block.rule.applies_to, "words": block.rule.value.words,
+                                     "actors": block.rule.applies_to, "words": self.rule_words(block.rule),
                                      "sort": block.rule.value.sort_key(), "kind": "tidsregel"})
                     elif block.kind == "procedure":
                         for i, s in enumerate(block.procedure.steps, 1):

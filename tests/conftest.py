@@ -41,15 +41,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-dev-shm-usage"]
 
 
-def build_site(out: Path, data: Path | None = None, config: Path | None = None) -> subprocess.CompletedProcess:
-    """Run a real `mkdocs build --strict` of the project into `out`."""
-    env = {**os.environ, "RUTINEBOK_TODAY": TODAY.isoformat(), "NO_MKDOCS_2_WARNING": "1"}
+# The tests build a publication, as the Pages workflow does, at a test address and with a
+# repository (edit links); draft builds are tested on their own in test_publish.py.
+PUBLIC_URL = "https://rutiner.example.no/"
+REPO_URL = "https://github.com/example/rutinebok"
+
+
+def build_site(out: Path, data: Path | None = None, config: Path | None = None, *, draft: bool = False,
+               site_url: str | None = PUBLIC_URL, repo_url: str = REPO_URL) -> subprocess.CompletedProcess:
+    """Run a real `mkdocs build --strict` of the project into `out` (a publication unless `draft`)."""
+    env = {**os.environ, "RUTINEBOK_TODAY": TODAY.isoformat(), "NO_MKDOCS_2_WARNING": "1",
+           "RUTINEBOK_REPO_URL": repo_url, "RUTINEBOK_DRAFT": "1" if draft else ""}
+    env.pop("RUTINEBOK_SITE_URL", None)
+    if site_url is not None:
+        env["RUTINEBOK_SITE_URL"] = site_url
     if data is not None:
         env["RUTINEBOK_DATA"] = str(data)
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config or ROOT / "mkdocs.yml"),
          "-d", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
 
 

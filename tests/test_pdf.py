@@ -39,7 +39,9 @@ def all_pdfs(tmp_path_factory) -> Path:
 
 
 def test_markdown_goes_through_the_sites_extensions():
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8").split("\n", 1)[1])
+    from mkdocs.utils.yaml import yaml_load  # understands mkdocs.yml's !ENV tags
+
+    config = yaml_load((ROOT / "mkdocs.yml").read_text("utf-8"))
     names, options = [], {}
     for ext in config["markdown_extensions"]:
         if isinstance(ext, dict):
@@ -71,12 +73,12 @@ def test_the_routine_is_in_the_pdf(moss_pdf, real):
         "Møte: Årlig samarbeidsmøte", "nav.moss@nav.no", "nav.valer@nav.no", "Vedlegg", "Ordforklaringer",
         "Endringslogg", "Signaturer", "Stilling", "Sted og dato",
         # what is signed, and what each party commits to
-        ("godkjenner partene «Samarbeidsrutine mellom Krisesenteret i Moss IKS og NAV i Mosseregionen», versjon 1, "
+        ("godkjenner partene «Samarbeidsrutine mellom Krisesenteret i Moss IKS og NAV i Mosseregionen», versjon 2, "
         "som gjelder fra 1. mars 2018. Kontrollkode for innholdet:"),
         "Dette skal Krisesenteret i Moss IKS gjøre", "Dette skal NAV Moss gjøre",
         "Dette skal NAV Rygge, NAV Råde og NAV Våler gjøre (hver for seg)",
         # running footer and the web version
-        f"{MOSS} · versjon 1 · Side 1 av", "Gjeldende versjon på nett", f"{SITE_URL}rutiner/{MOSS}/",
+        f"{MOSS} · versjon 2 · Side 1 av", "Gjeldende versjon på nett", f"{SITE_URL}rutiner/{MOSS}/",
     ]:
         assert fragment in text, fragment
     assert "ikke oppgitt" not in text.partition("Signaturer Med sin signatur")[2]  # lines to fill in instead
@@ -126,7 +128,7 @@ def test_archival_metadata(moss_pdf, real):
     assert root["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"  # sRGB output intent
     info = reader.metadata
     assert info.title.startswith("Samarbeidsrutine mellom")
-    assert info["/RutinebokId"] == MOSS and info["/RutinebokVersion"] == "1"
+    assert info["/RutinebokId"] == MOSS and info["/RutinebokVersion"] == "2"
     assert info["/RutinebokEngine"] == __version__
     routine_bytes = (ROOT / "data" / "routines" / f"{MOSS}.yml").read_bytes()
     assert info["/RutinebokSourceHash"] == routine_source_hash(real[0], MOSS, __version__)
@@ -138,7 +140,7 @@ def test_archival_metadata(moss_pdf, real):
     from rutinebok import xmp as xmp_mod
 
     meta = xmp_mod.read(xmp)
-    assert meta is not None and meta.routine_id == MOSS and meta.version == "1" and meta.kind == "samarbeidsrutine"
+    assert meta is not None and meta.routine_id == MOSS and meta.version == "2" and meta.kind == "samarbeidsrutine"
     assert meta.source_hash == info["/RutinebokSourceHash"] and meta.valid_from == "2018-03-01"
     assert [p.id for p in meta.parties] == PARTIES and [p.name for p in meta.parties] == PARTY_LABELS
     assert all(p.org_number is None and p.field == f"party-{p.id}" for p in meta.parties)  # unknown, not guessed
@@ -148,7 +150,7 @@ def test_archival_metadata(moss_pdf, real):
     assert b"<pdfaType:type>Party</pdfaType:type>" in xmp
     assert info["/Keywords"] == f"samarbeidsrutine, {MOSS}"
     # Dates from the routine's change log, not from the clock.
-    assert info["/CreationDate"].startswith("D:20261122") and info["/ModDate"] == info["/CreationDate"]
+    assert info["/CreationDate"].startswith("D:20261129") and info["/ModDate"] == info["/CreationDate"]
     # Every font is embedded.
     fonts = set()
     for page in reader.pages:

@@ -90,9 +90,11 @@ def test_nothing_is_loaded_from_another_host(site_dir):
 def test_routine_page_content(site_dir):
     html = (site_dir / "rutiner" / "moss-krisesenter-nav" / "index.html").read_text(encoding="utf-8")
     for text in ["Evalueringen er forsinket", "innen 48 timer etter at søknaden er mottatt", "3 måneder",
-                 "2 døgn", "1. mars 2018", "Signert på papir", "14. mars 2018", "nav.rygge@nav.no",
+                 "2 døgn", "1. mars 2018", "Signert på papir", "14. mars 2018", "nav.moss@nav.no",
                  "Søknadsskjema kommunal bolig", "data/routines/moss-krisesenter-nav.yml", "lovdata.no/lov/2009-06-19-44"]:
         assert text in html, text
+    # NAV Rygge's address now reaches NAV Moss, which covers its area.
+    assert re.search(r"også for (<[^>]*>)*NAV(</[^>]*>)* Rygge", html)
     # Glossary terms are explained where they occur: a button that opens a popover, first use only.
     assert re.search(r'<button type="button" class="rb-term" popovertarget="(rb-term-\d+)">NAV</button>'
                      r'<span class="rb-term__def" id="\1" popover', html)
