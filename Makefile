@@ -47,17 +47,19 @@ node-deps: node_modules/.installed
 check: install
 	$(BIN)/rutinebok check $(CHECK_ARGS)
 
-## build: check the data and build the site into site/ (the old site stays if anything fails)
+## build: check the data, build the site and its search index into site/ (the old site stays if anything fails)
 build: install site-deps
 	rm -rf site.new
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site.new
+	$(BIN)/python -m rutinebok.search_index site.new
 	rm -rf site.old; if [ -d site ]; then mv site site.old; fi; mv site.new site; rm -rf site.old
 
 ## pdf: routine PDFs (PDF/A-2b, one signature field per party) into build/pdf
 pdf: install site-deps
 	$(BIN)/rutinebok pdf --out build/pdf
 
-## serve: set up, check, build and serve the site at http://127.0.0.1:8000 (reloads on data/ changes)
+## serve: set up, check, build and serve the site at http://127.0.0.1:8000 (reloads on data/ changes;
+##        the search index is remade after every rebuild)
 serve: check build
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 

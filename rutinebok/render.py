@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from . import __version__
 from .findings import Finding
@@ -65,6 +66,20 @@ def yaml_text(text: str | None) -> str:
     """A one-line value safe in YAML front matter (JSON strings are YAML)."""
     # Themes put title and description into HTML attributes unescaped: escape quotes too.
     return json.dumps(" ".join(md_safe(text).replace('"', "&quot;").split()), ensure_ascii=False)
+
+
+def search_terms(terms: list[str] | None) -> Markup:
+    """A hidden marker carrying a section's or entry's search words to the search index step
+    (rutinebok.search_index). The words are escaped for an HTML attribute; nothing is shown."""
+    if not terms:
+        return Markup("")
+    value = "; ".join(" ".join(str(t).split()) for t in terms)
+    return Markup('<span hidden data-rb-search-terms="{}"></span>').format(value)
+
+
+def search_terms_front(terms: list[str] | None) -> str:
+    """The page's search words as a front-matter value (one string, words split by «;»)."""
+    return yaml_text("; ".join(" ".join(str(t).split()) for t in terms or []))
 
 
 @dataclass
@@ -118,7 +133,8 @@ class SiteRenderer:
             autoescape=False,  # output is Markdown; data text is escaped by md_safe explicitly
         )
         self.env.filters.update(md=self.md, plain=plain, date=self.date, short_date=short_date,
-                                yaml_text=yaml_text)
+                                yaml_text=yaml_text, search_terms=search_terms,
+                                search_terms_front=search_terms_front, slug=anchor_slug)
         self.env.globals.update(
             r=self, kind_words=KIND_WORDS, version=__version__, today=options.today,
         )
@@ -456,6 +472,12 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
                                 "Rutinen fastsetter ikke dato; avtal tidspunkt.")
         cal.add_component(todo)
     return cal.to_ical()
+
+
+def anchor_slug(text: str) -> str:
+    """An anchor id from Norwegian text: «Nødhjelp» -> «nodhjelp», «EØS» -> «eos»."""
+    folded = str(text).lower().translate(str.maketrans({"ø": "o", "æ": "ae", "å": "a"}))
+    return _slug(folded) or "x"
 
 
 def _slug(text: str) -> str:

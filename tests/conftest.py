@@ -42,15 +42,22 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 def build_site(out: Path, data: Path | None = None, config: Path | None = None) -> subprocess.CompletedProcess:
-    """Run a real `mkdocs build --strict` of the project into `out`."""
+    """Run a real `mkdocs build --strict` of the project into `out`, then the search index
+    step over the built folder, as `make build` does."""
     env = {**os.environ, "RUTINEBOK_TODAY": TODAY.isoformat(), "NO_MKDOCS_2_WARNING": "1"}
     if data is not None:
         env["RUTINEBOK_DATA"] = str(data)
-    return subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config or ROOT / "mkdocs.yml"),
          "-d", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
+    if built.returncode != 0:
+        return built
+    indexed = subprocess.run([sys.executable, "-m", "rutinebok.search_index", str(out)],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.CompletedProcess(built.args, indexed.returncode, built.stdout + indexed.stdout,
+                                       built.stderr + indexed.stderr)
 
 
 @pytest.fixture(scope="session")

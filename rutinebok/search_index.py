@@ -1,0 +1,330 @@
+"""The site's search index: a step run over the built site folder, after any builder.
+
+    python -m rutinebok.search_index SITE_DIR
+
+Reads the built HTML (not MkDocs internals, so the same step works after MkDocs or
+Zensical), cuts every page into one record for the page and one per section (h2/h3 with an
+id), leaves out what is not content (the document-control table, "Foreslå endring" lines,
+heading anchors, navigation), and writes:
+
+- SITE_DIR/pagefind/: a Pagefind index (chunked: a reader's first search fetches only the
+  chunks for her words, not the whole index);
+- SITE_DIR/pagefind/vocab/XX.json: the index's words by their first two letters, with how
+  many records use each, so the search box can correct a typo or a missing æøå without
+  downloading the vocabulary.
+
+Words are folded before indexing (lower case, ø→o, å→a, æ→ae, accents dropped) and the
+search box folds the query the same way, so «nodhjelp» finds «nødhjelp» and «aeresrelatert»
+finds «æresrelatert». No stemmer: Norwegian stemmers collide on this vocabulary («gjelder»
+and «gjeld», «bolig» and «bol»); inflections are found by prefix («krisesenter» finds
+«krisesenteret») and by the search box trimming endings only to forms the index has.
+
+Words editors list in `search_terms` (routines, sections, glossary entries, pages) reach
+this step as `<meta name="rb-search-terms">` in the head and `data-rb-search-terms` on a
+hidden span inside a section; they are indexed with a high weight and never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lxml.html
+
+OUTPUT = "pagefind"
+# The content area: an explicit marker first, then Material/Zensical's article, then <main>.
+BODY_SELECTORS = ("[data-rb-search-body]", "article.md-content__inner", "main", "body")
+
+
+def _xpath(selector: str) -> str:
+    """The few CSS selector forms used here, as XPath (no cssselect dependency)."""
+    if selector.startswith("[") and selector.endswith("]"):
+        return f"//*[@{selector[1:-1]}]"
+    tag, _, cls = selector.partition(".")
+    tag = tag or "*"
+    if not cls:
+        return f"//{tag}"
+    return f"//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')]"
+
+# Never indexed: editors' and navigation furniture, and the document-control table.
+DROP = (".rb-edit", ".rb-edit-footer", ".rb-control", ".headerlink", "nav", "script", "style",
+        "noscript", ".md-source-file", ".rb-quick-exit", "[data-search-exclude]", "form",
+        ".rb-search")
+SECTION_TAGS = {"h2", "h3"}
+SNIPPET = 220
+# How much a kind of page's text counts. Role pages repeat the routines' duties and the
+# changes page repeats their history: they should not outrank the routine that says it.
+KINDS = [  # url prefix, label shown, body weight, title weight, section title weight
+    ("/rutiner/", "Rutine", 1.0, 8.0, 8.0),
+    # A guide's sections are its questions and answers: they name the subject in passing.
+    ("/veivisere/", "Veiviser", 0.7, 8.0, 3.0),
+    ("/organisasjoner/", "Organisasjon", 0.8, 8.0, 2.0),
+    # Role pages repeat the routines' duties under the routines' titles (see REPEATS).
+    ("/roller/", "Rolle", 0.5, 8.0, 0.5),
+    ("/lover/", "Lov", 1.0, 8.0, 8.0),
+    # A glossary entry explains a word; the routine that uses it is usually the answer.
+    ("/ordliste/", "Ordliste", 0.8, 8.0, 4.0),
+    ("/kontakter/", "Kontakter", 0.5, 8.0, 1.0),
+    ("/frister/", "Frister", 0.2, 8.0, 0.5),
+    ("/kalender/", "Kalender", 0.3, 8.0, 1.0),
+    ("/endringer/", "Side", 0.2, 6.0, 1.0),
+    ("/", "Side", 0.8, 8.0, 4.0),
+]
+# Pages made of text repeated from the routines (a role's duties, all deadlines, the meeting
+# calendar): only their title and lead are indexed, so a duty is found where it is written.
+REPEATS = ("/roller/", "/frister/", "/kalender/")
+FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ß": "ss", "œ": "oe", "đ": "d", "ð": "d",
+                      "þ": "th", "ł": "l"})
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, Norwegian letters to their plain spelling, other accents dropped."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(FOLD)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(fold(text))
+
+
+@dataclass
+class Record:
+    url: str
+    title: str          # shown as the link
+    page_title: str     # shown above a section's title
+    kind: str
+    text: str = ""
+    terms: list[str] = field(default_factory=list)
+    body_weight: float = 1.0
+    title_weight: float = 8.0
+    is_section: bool = False
+
+    def snippet(self) -> str:
+        text = " ".join(self.text.split())
+        if len(text) <= SNIPPET:
+            return text
+        cut = text[:SNIPPET].rsplit(" ", 1)[0]
+        return cut + " …"
+
+    def html(self) -> str:
+        """The document Pagefind indexes: folded words with weights, and the unfolded words
+        to show as metadata (kept out of the index with data-pagefind-ignore)."""
+        from html import escape
+
+        def fw(text: str) -> str:
+            return escape(" ".join(words(text)))
+
+        parent = f'<p data-pagefind-weight="0.6">{fw(self.page_title)}</p>' if self.is_section else ""
+        return (
+            '<!doctype html><html lang="nb"><head><meta charset="utf-8"></head><body>'
+            f'<h1 data-pagefind-weight="{self.title_weight}">{fw(self.title)}</h1>'
+            f'<p data-pagefind-weight="7">{fw(" ; ".join(self.terms))}</p>'
+            f'{parent}'
+            f'<div data-pagefind-weight="{self.body_weight}">{fw(self.text)}</div>'
+            '<div data-pagefind-ignore>'
+            f'<span data-pagefind-meta="href">{escape(self.url)}</span>'
+            f'<span data-pagefind-meta="title">{escape(self.title)}</span>'
+            f'<span data-pagefind-meta="page">{escape(self.page_title if self.is_section else "")}</span>'
+            f'<span data-pagefind-meta="kind">{escape(self.kind)}</span>'
+            f'<span data-pagefind-meta="snippet">{escape(self.snippet())}</span>'
+            '</div></body></html>'
+        )
+
+
+def _kind(url: str) -> tuple[str, float, float, float]:
+    for prefix, label, body, title, section_title in KINDS:
+        if url.startswith(prefix):
+            return label, body, title, section_title
+    return "Side", 1.0, 8.0, 4.0
+
+
+def _text(el) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _terms(el) -> list[str]:
+    value = el.get("data-rb-search-terms") or el.get("content") or ""
+    return [t.strip() for t in value.split(";") if t.strip()]
+
+
+def page_records(html: str, url: str) -> list[Record]:
+    """One record for the page (its title, lead text and terms), one per section."""
+    doc = lxml.html.document_fromstring(html)
+    if doc.xpath("//meta[@name='robots' and contains(@content, 'noindex')]"):
+        return []
+    body = None
+    for sel in BODY_SELECTORS:
+        found = doc.xpath(_xpath(sel))
+        if found:
+            body = found[0]
+            break
+    if body is None:
+        return []
+    h1 = body.xpath(".//h1")
+    title = _text(h1[0]) if h1 else _text(doc.find(".//title")) if doc.find(".//title") is not None else url
+    page_terms = [t for m in doc.xpath("//meta[@name='rb-search-terms']") for t in _terms(m)]
+    for sel in DROP:
+        for el in body.xpath("." + _xpath(sel)):
+            el.drop_tree()
+    kind, body_weight, title_weight, section_weight = _kind(url)
+    top = Record(url=url, title=title, page_title=title, kind=kind, terms=page_terms,
+                 body_weight=body_weight, title_weight=title_weight)
+    records = [top]
+    current = top
+    chunks: dict[int, list[str]] = {id(top): []}
+    # Walk the content in document order; a heading with an id starts a section record.
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        anchor = _anchor(el)
+        if anchor:
+            strong = el.xpath(".//strong") if el.tag == "div" else []
+            current = Record(url=f"{url}#{anchor}", title=_text(strong[0] if strong else el), page_title=title, kind=kind,
+                             body_weight=body_weight, title_weight=section_weight, is_section=True)
+            records.append(current)
+            chunks[id(current)] = []
+            continue
+        if el.get("data-rb-search-terms") is not None:
+            current.terms.extend(_terms(el))
+            continue
+        if el.tag == "h1":
+            continue
+        # Text directly in this element (and the tail after it belongs to its parent's flow).
+        if el.text and not _inside_heading(el):
+            chunks[id(current)].append(el.text)
+        if el.tail and el.getparent() is not None and not _inside_heading(el.getparent()) \
+                and el.getparent().tag not in SECTION_TAGS:
+            chunks[id(current)].append(el.tail)
+    for r in records:
+        r.text = " ".join(" ".join(chunks[id(r)]).split())
+    if url.startswith(REPEATS):
+        return [top]
+    # Sections carry the page's own terms only when they have none (the page record has them).
+    return [r for r in records if r.text or r.terms or r is top]
+
+
+def _anchor(el) -> str | None:
+    """The id a record starts at: a section heading's, or a definition term's (glossary)."""
+    if el.tag in SECTION_TAGS:
+        return el.get("id")
+    if "rb-alternative" in (el.get("class") or "").split():  # a phase's alternatives
+        return el.get("id")
+    if el.tag == "dt":
+        found = [el.get("id")] if el.get("id") else el.xpath(".//*[@id]/@id")
+        return found[0] if found else None
+    return None
+
+
+def _inside_heading(el) -> bool:
+    while el is not None:
+        if el.tag in SECTION_TAGS or el.tag in ("h1", "dt"):
+            return True
+        el = el.getparent()
+    return False
+
+
+def site_pages(site: Path):
+    """(file, url) for every HTML page a reader can reach."""
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site)
+        if rel.parts[0] in {OUTPUT, "assets", "search"} or rel.name == "404.html":
+            continue
+        if rel.name == "index.html":
+            url = "/" + "/".join(rel.parts[:-1]) + ("/" if len(rel.parts) > 1 else "")
+        else:
+            url = "/" + rel.as_posix()
+        yield path, url
+
+
+def collect(site: Path) -> list[Record]:
+    records: list[Record] = []
+    for path, url in site_pages(site):
+        records.extend(page_records(path.read_text(encoding="utf-8"), url))
+    return records
+
+
+def vocabulary(records: list[Record]) -> dict[str, dict[str, int]]:
+    """Folded word -> number of records using it, sharded by the word's first two letters."""
+    df: dict[str, int] = {}
+    for r in records:
+        for w in set(words(r.title + " " + r.text + " " + " ".join(r.terms))):
+            df[w] = df.get(w, 0) + 1
+    shards: dict[str, dict[str, int]] = {}
+    for w, n in df.items():
+        shards.setdefault(w[:2], {})[w] = n
+    return shards
+
+
+def _write_index(records: list[Record], out: Path) -> None:
+    """Run the Pagefind binary over one small HTML file per record. (Its Python API answers
+    one file per 0.1 s, far too slow for a national site; the binary indexes in parallel.)"""
+    from pagefind.service import get_executable
+
+    exe = get_executable()
+    if exe is None:
+        raise RuntimeError("finner ikke Pagefind (pip-pakken pagefind[bin]); kjør make install")
+    with tempfile.TemporaryDirectory(prefix="rb-search-") as tmp:
+        src = Path(tmp)
+        for n, r in enumerate(records):
+            (src / f"{n}.html").write_text(r.html(), encoding="utf-8")
+        proc = subprocess.run([str(exe), "--site", str(src), "--output-path", str(out),
+                               "--force-language", "is", "--quiet"],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError("Pagefind feilet: " + (proc.stderr or proc.stdout).strip()[-500:])
+
+
+def build(site: Path) -> dict:
+    """Index `site` in place. The new index is written beside the old one and swapped in."""
+    site = site.resolve()
+    records = collect(site)
+    if not records:
+        raise ValueError(f"{site}: fant ingen sider å lage søkeindeks av")
+    tmp = site / (OUTPUT + ".new")
+    shutil.rmtree(tmp, ignore_errors=True)
+    _write_index(records, tmp)
+    shards = vocabulary(records)
+    (tmp / "vocab").mkdir(parents=True, exist_ok=True)
+    for key, shard in shards.items():
+        (tmp / "vocab" / f"{key}.json").write_text(json.dumps(shard, separators=(",", ":"), sort_keys=True),
+                                                   encoding="utf-8")
+    final = site / OUTPUT
+    old = site / (OUTPUT + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return {"records": len(records), "pages": sum(1 for r in records if not r.is_section),
+            "words": sum(len(s) for s in shards.values())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("bruk: python -m rutinebok.search_index MAPPE_MED_BYGD_NETTSTED", file=sys.stderr)
+        return 2
+    site = Path(args[0])
+    if not (site / "index.html").is_file():
+        print(f"{site}: finner ikke index.html; bygg nettstedet først (make build)", file=sys.stderr)
+        return 2
+    try:
+        stats = build(site)
+    except (OSError, RuntimeError, ValueError) as exc:  # no traceback for editors
+        print(f"{site}: søkeindeksen ble ikke laget: {exc}", file=sys.stderr)
+        return 1
+    print(f"Søkeindeks: {stats['pages']} sider, {stats['records']} treff-enheter, {stats['words']} ord")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
