@@ -58,7 +58,9 @@ DROP = (".rb-edit", ".rb-edit-footer", ".rb-control", ".headerlink", "nav", "scr
         "noscript", ".md-source-file", ".rb-quick-exit", "[data-search-exclude]", "form",
         ".rb-search")
 SECTION_TAGS = {"h2", "h3"}
+INLINE = {"a", "abbr", "b", "strong", "i", "em", "span", "code", "mark", "small", "sub", "sup", "time", "q", "s", "u"}
 SNIPPET = 220
+TEXT_SHOWN = 2500  # the unfolded text the result excerpt is cut from, around the typed words
 # How much a kind of page's text counts. Role pages repeat the routines' duties and the
 # changes page repeats their history: they should not outrank the routine that says it.
 KINDS = [  # url prefix, label shown, body weight, title weight, section title weight
@@ -136,6 +138,7 @@ class Record:
             f'<span data-pagefind-meta="page">{escape(self.page_title if self.is_section else "")}</span>'
             f'<span data-pagefind-meta="kind">{escape(self.kind)}</span>'
             f'<span data-pagefind-meta="snippet">{escape(self.snippet())}</span>'
+            f'<span data-pagefind-meta="text">{escape(self.text[:TEXT_SHOWN])}</span>'
             '</div></body></html>'
         )
 
@@ -198,14 +201,19 @@ def page_records(html: str, url: str) -> list[Record]:
             continue
         if el.tag == "h1":
             continue
-        # Text directly in this element (and the tail after it belongs to its parent's flow).
+        # Text directly in this element, and the tail after it (which belongs to its parent's
+        # flow). Block elements are separated by a space; inline ones («NAV» in an <abbr>
+        # followed by «-kontoret») are not.
+        gap = "" if el.tag in INLINE else " "
         if el.text and not _inside_heading(el):
-            chunks[id(current)].append(el.text)
+            chunks[id(current)].append(gap + el.text)
         if el.tail and el.getparent() is not None and not _inside_heading(el.getparent()) \
                 and el.getparent().tag not in SECTION_TAGS:
-            chunks[id(current)].append(el.tail)
+            chunks[id(current)].append(gap + el.tail)
+        elif gap:
+            chunks[id(current)].append(" ")
     for r in records:
-        r.text = " ".join(" ".join(chunks[id(r)]).split())
+        r.text = " ".join("".join(chunks[id(r)]).split())
     if url.startswith(REPEATS):
         return [top]
     # Sections carry the page's own terms only when they have none (the page record has them).

@@ -179,7 +179,28 @@
     return e;
   }
 
-  function show(query, id, items) {
+  // A few lines of the record's own text around the first typed word, the words marked.
+  function excerpt(meta, fitted) {
+    var out = el("span", "rb-hit__text");
+    var parts = String(meta.text || meta.snippet || "").split(/(\s+)/);
+    var hit = function (word) {
+      var w = (fold(word).match(/[a-z0-9]+/g) || []).join("");
+      return w && fitted.some(function (t) { return quality(t, w) >= 0.6; });
+    };
+    var first = -1;
+    for (var i = 0; i < parts.length && first < 0; i += 2) if (hit(parts[i])) first = i;
+    var start = first < 0 ? 0 : Math.max(0, first - 16);
+    var end = Math.min(parts.length, start + 50);
+    if (start > 0) out.appendChild(document.createTextNode("… "));
+    for (var j = start; j < end; j++) {
+      if (j % 2 === 0 && hit(parts[j])) out.appendChild(el("mark", null, parts[j]));
+      else out.appendChild(document.createTextNode(parts[j]));
+    }
+    if (end < parts.length) out.appendChild(document.createTextNode(" …"));
+    return out;
+  }
+
+  function show(query, id, items, fitted) {
     if (id !== seq) return;
     results.textContent = "";
     if (!items.length) {
@@ -194,10 +215,10 @@
         // The record's address (page or section) is in its metadata; Pagefind's own url is
         // the throwaway file the record was indexed from.
         a.href = root + String(meta.href || "").replace(/^\//, "");
-        var where = meta.page ? meta.kind + " · " + meta.page : meta.kind;
+        var where = meta.page && meta.page !== meta.kind ? meta.kind + " · " + meta.page : meta.kind;
         if (where) a.appendChild(el("span", "rb-hit__where", where));
         a.appendChild(el("span", "rb-hit__title", meta.title || d.url));
-        if (meta.snippet) a.appendChild(el("span", "rb-hit__text", meta.snippet));
+        if (meta.text || meta.snippet) a.appendChild(excerpt(meta, fitted));
         li.appendChild(a);
         list.appendChild(li);
       });
@@ -223,7 +244,7 @@
       if (id !== seq) return null;
       return Promise.all(terms(query).map(fit)).then(function (f) { fitted = f; return rerank(query, fitted, found); });
     }).then(function (items) {
-      if (items) show(query, id, items.slice(0, MAX));
+      if (items) show(query, id, items.slice(0, MAX), fitted);
     }).catch(function () {
       if (id !== seq) return;
       status.textContent = "Søket virker ikke akkurat nå. Bruk menyen eller siden Kontakter.";
