@@ -17,6 +17,8 @@ Reports, each the best of --repeat runs:
   search needs: script, WASM, index chunks, vocabulary, result fragments), and the time
   from the last keystroke until the results for the whole query show (median and worst);
 - the transferred size of one routine page and the rebuild time after one YAML change.
+"""
+
 from __future__ import annotations
 
 import argparse
@@ -132,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("routines", type=int, nargs="?", default=1000)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--no-cold", action="store_true", help="skip the cold build with PDFs (slow)")
+    ap.add_argument("--no-pdf", action="store_true",
+                    help="skip every build with PDFs (cold and warm): only the build without PDFs")
     ap.add_argument("--queries", type=int, default=len(QUERIES))
     args = ap.parse_args(argv)
     n = args.routines
@@ -147,17 +151,20 @@ def main(argv: list[str] | None = None) -> int:
     full_site = work / "site-full"
     result: dict = {"routines": n}
 
-    if not args.no_cold:
+    if not args.no_cold and not args.no_pdf:
         shutil.rmtree(pdf_cache, ignore_errors=True)
         cold_mk = _mkdocs(pdf_cfg, full_site, env)
         result["cold_build_with_pdfs_s"] = round(cold_mk + _index(full_site, env), 2)
-    warm_mk = _best(lambda: _mkdocs(pdf_cfg, full_site, env), args.repeat)
-    index_s = _best(lambda: _index(full_site, env), args.repeat)
-    result["warm_build_s"] = round(warm_mk + index_s, 2)
     nopdf_site = work / "site-nopdf"
     nopdf_mk = _best(lambda: _mkdocs(nopdf_cfg, nopdf_site, env), args.repeat)
-    result["build_without_pdfs_s"] = round(nopdf_mk + _index(nopdf_site, env), 2)
+    index_s = _best(lambda: _index(nopdf_site, env), args.repeat)
+    result["build_without_pdfs_s"] = round(nopdf_mk + index_s, 2)
     result["search_index_step_s"] = round(index_s, 2)
+    if args.no_pdf:
+        full_site, pdf_cfg, warm_mk = nopdf_site, nopdf_cfg, nopdf_mk
+    else:
+        warm_mk = _best(lambda: _mkdocs(pdf_cfg, full_site, env), args.repeat)
+        result["warm_build_s"] = round(warm_mk + _index(full_site, env), 2)
 
     # The floor: the same generated Markdown on disk, plain MkDocs + Material, no search.
     report = Report()
@@ -184,9 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     floor_site = work / "site-floor"
     floor = _best(lambda: _mkdocs(floor_cfg, floor_site, env), args.repeat)
     result["plain_mkdocs_s"] = round(floor, 2)
-    result["warm_over_plain"] = round(result["warm_build_s"] / floor, 2)
-    result["warm_without_index_over_plain"] = round(warm_mk / floor, 2)
+    if "warm_build_s" in result:
+        result["warm_over_plain"] = round(result["warm_build_s"] / floor, 2)
+        result["warm_without_index_over_plain"] = round(warm_mk / floor, 2)
     result["without_pdfs_over_plain"] = round(result["build_without_pdfs_s"] / floor, 2)
+    result["without_pdfs_without_index_over_plain"] = round(nopdf_mk / floor, 2)
 
     # Sizes.
     pf = full_site / "pagefind"

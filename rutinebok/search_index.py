@@ -3,12 +3,13 @@
     python -m rutinebok.search_index SITE_DIR
 
 Reads the built HTML (not MkDocs internals, so the same step works after MkDocs or
-Zensical), cuts every page into one record for the page and one per section (h2/h3 with an
-id), leaves out what is not content (the document-control table, "Foreslå endring" lines,
-heading anchors, navigation), and writes:
+Zensical), cuts every page into its lead and its sections (h2/h3 with an id, glossary terms,
+a phase's alternatives), leaves out what is not content (the document-control table,
+"Foreslå endring" lines, signatures and change log, heading anchors, navigation), and writes:
 
-- SITE_DIR/pagefind/: a Pagefind index (chunked: a reader's first search fetches only the
-  chunks for her words, not the whole index);
+- SITE_DIR/pagefind/: a Pagefind index with one entry per page and its sections as
+  sub-results, so the search box can show the section that answers (chunked: a reader's
+  first search fetches only the chunks for her words, not the whole index);
 - SITE_DIR/pagefind/vocab/XX.json: the index's words by their first two letters, with how
   many records use each, so the search box can correct a typo or a missing æøå without
   downloading the vocabulary.
@@ -59,8 +60,7 @@ DROP = (".rb-edit", ".rb-edit-footer", ".rb-control", ".headerlink", "nav", "scr
         ".rb-search")
 SECTION_TAGS = {"h2", "h3"}
 INLINE = {"a", "abbr", "b", "strong", "i", "em", "span", "code", "mark", "small", "sub", "sup", "time", "q", "s", "u"}
-SNIPPET = 220
-TEXT_SHOWN = 2500  # the unfolded text the result excerpt is cut from, around the typed words
+TEXT_SHOWN = 700  # the unfolded text the result excerpt is cut from (kept short: it is fetched per result)
 # How much a kind of page's text counts. Role pages repeat the routines' duties and the
 # changes page repeats their history: they should not outrank the routine that says it.
 KINDS = [  # url prefix, label shown, body weight, title weight, section title weight
@@ -82,6 +82,9 @@ KINDS = [  # url prefix, label shown, body weight, title weight, section title w
 # Pages made of text repeated from the routines (a role's duties, all deadlines, the meeting
 # calendar): only their title and lead are indexed, so a duty is found where it is written.
 REPEATS = ("/roller/", "/frister/", "/kalender/")
+# Document control on every routine page (who signed, the change log): not what a reader
+# searches for, and at 5,000 routines two records each that every search would carry.
+CONTROL_SECTIONS = {"signaturer", "endringslogg"}
 FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ß": "ss", "œ": "oe", "đ": "d", "ð": "d",
                       "þ": "th", "ł": "l"})
 WORD = re.compile(r"[a-z0-9]+")
@@ -110,37 +113,37 @@ class Record:
     title_weight: float = 8.0
     is_section: bool = False
 
-    def snippet(self) -> str:
-        text = " ".join(self.text.split())
-        if len(text) <= SNIPPET:
-            return text
-        cut = text[:SNIPPET].rsplit(" ", 1)[0]
-        return cut + " …"
 
-    def html(self) -> str:
-        """The document Pagefind indexes: folded words with weights, and the unfolded words
-        to show as metadata (kept out of the index with data-pagefind-ignore)."""
-        from html import escape
+def page_document(records: list[Record]) -> str:
+    """One Pagefind page for a site page: the folded words, weighted, with each section under a
+    heading that carries the section's anchor, so Pagefind returns the sections as sub-results.
+    One Pagefind page per site page (not per section) keeps the part of the index every search
+    loads (a few bytes per page) small enough for a national site. The unfolded titles and
+    texts travel as metadata, for the result list (kept out of the index: data-pagefind-ignore)."""
+    from html import escape
 
-        def fw(text: str) -> str:
-            return escape(" ".join(words(text)))
+    def fw(text: str) -> str:
+        return escape(" ".join(words(text)))
 
-        parent = f'<p data-pagefind-weight="0.6">{fw(self.page_title)}</p>' if self.is_section else ""
-        return (
-            '<!doctype html><html lang="nb"><head><meta charset="utf-8"></head><body>'
-            f'<h1 data-pagefind-weight="{self.title_weight}">{fw(self.title)}</h1>'
-            f'<p data-pagefind-weight="7">{fw(" ; ".join(self.terms))}</p>'
-            f'{parent}'
-            f'<div data-pagefind-weight="{self.body_weight}">{fw(self.text)}</div>'
-            '<div data-pagefind-ignore>'
-            f'<span data-pagefind-meta="href">{escape(self.url)}</span>'
-            f'<span data-pagefind-meta="title">{escape(self.title)}</span>'
-            f'<span data-pagefind-meta="page">{escape(self.page_title if self.is_section else "")}</span>'
-            f'<span data-pagefind-meta="kind">{escape(self.kind)}</span>'
-            f'<span data-pagefind-meta="snippet">{escape(self.snippet())}</span>'
-            f'<span data-pagefind-meta="text">{escape(self.text[:TEXT_SHOWN])}</span>'
-            '</div></body></html>'
-        )
+    top, sections = records[0], records[1:]
+    parts = ['<!doctype html><html lang="nb"><head><meta charset="utf-8"></head><body>',
+             f'<h1 data-pagefind-weight="{top.title_weight}">{fw(top.title)}</h1>',
+             f'<p data-pagefind-weight="7">{fw(" ; ".join(top.terms))}</p>',
+             f'<div data-pagefind-weight="{top.body_weight}">{fw(top.text)}</div>']
+    shown = {}
+    for n, r in enumerate(sections):
+        anchor = r.url.rpartition("#")[2]
+        shown[anchor] = [r.title, r.text[:TEXT_SHOWN]]
+        parts += [f'<h2 id="s{n}" data-pagefind-weight="{r.title_weight}">{fw(r.title)}</h2>',
+                  f'<p data-pagefind-weight="7">{fw(" ; ".join(r.terms))}</p>',
+                  f'<div data-pagefind-weight="{r.body_weight}">{fw(r.text)}</div>']
+    anchors = [r.url.rpartition("#")[2] for r in sections]
+    meta = {"url": top.url, "title": top.title, "kind": top.kind, "text": top.text[:TEXT_SHOWN],
+            "sections": json.dumps({"anchors": anchors, "shown": shown}, ensure_ascii=False)}
+    parts.append("<div data-pagefind-ignore>")
+    parts += [f'<span data-pagefind-meta="{k}">{escape(v)}</span>' for k, v in meta.items()]
+    parts.append("</div></body></html>")
+    return "".join(parts)
 
 
 def _kind(url: str) -> tuple[str, float, float, float]:
@@ -216,8 +219,9 @@ def page_records(html: str, url: str) -> list[Record]:
         r.text = " ".join("".join(chunks[id(r)]).split())
     if url.startswith(REPEATS):
         return [top]
-    # Sections carry the page's own terms only when they have none (the page record has them).
-    return [r for r in records if r.text or r.terms or r is top]
+    # A heading with no text of its own (only subsections) is not a result; its subsections are.
+    return [r for r in records if (r.text or r.terms or r is top)
+            and r.url.rpartition("#")[2] not in CONTROL_SECTIONS]
 
 
 def _anchor(el) -> str | None:
@@ -254,10 +258,17 @@ def site_pages(site: Path):
 
 
 def collect(site: Path) -> list[Record]:
-    records: list[Record] = []
+    return [r for page in collect_pages(site) for r in page]
+
+
+def collect_pages(site: Path) -> list[list[Record]]:
+    """The records of every page: the page itself first, then its sections."""
+    pages = []
     for path, url in site_pages(site):
-        records.extend(page_records(path.read_text(encoding="utf-8"), url))
-    return records
+        records = page_records(path.read_text(encoding="utf-8"), url)
+        if records:
+            pages.append(records)
+    return pages
 
 
 def vocabulary(records: list[Record]) -> dict[str, dict[str, int]]:
@@ -272,7 +283,7 @@ def vocabulary(records: list[Record]) -> dict[str, dict[str, int]]:
     return shards
 
 
-def _write_index(records: list[Record], out: Path) -> None:
+def _write_index(pages: list[list[Record]], out: Path) -> None:
     """Run the Pagefind binary over one small HTML file per record. (Its Python API answers
     one file per 0.1 s, far too slow for a national site; the binary indexes in parallel.)"""
     from pagefind.service import get_executable
@@ -282,8 +293,8 @@ def _write_index(records: list[Record], out: Path) -> None:
         raise RuntimeError("finner ikke Pagefind (pip-pakken pagefind[bin]); kjør make install")
     with tempfile.TemporaryDirectory(prefix="rb-search-") as tmp:
         src = Path(tmp)
-        for n, r in enumerate(records):
-            (src / f"{n}.html").write_text(r.html(), encoding="utf-8")
+        for n, records in enumerate(pages):
+            (src / f"{n}.html").write_text(page_document(records), encoding="utf-8")
         proc = subprocess.run([str(exe), "--site", str(src), "--output-path", str(out),
                                "--force-language", "is", "--quiet"],
                               capture_output=True, text=True, check=False)
@@ -294,12 +305,13 @@ def _write_index(records: list[Record], out: Path) -> None:
 def build(site: Path) -> dict:
     """Index `site` in place. The new index is written beside the old one and swapped in."""
     site = site.resolve()
-    records = collect(site)
+    pages = collect_pages(site)
+    records = [r for page in pages for r in page]
     if not records:
         raise ValueError(f"{site}: fant ingen sider å lage søkeindeks av")
     tmp = site / (OUTPUT + ".new")
     shutil.rmtree(tmp, ignore_errors=True)
-    _write_index(records, tmp)
+    _write_index(pages, tmp)
     shards = vocabulary(records)
     (tmp / "vocab").mkdir(parents=True, exist_ok=True)
     for key, shard in shards.items():

@@ -119,3 +119,82 @@ def test_search_terms_are_escaped(tmp_path):
 
     out = str(search_terms(['"><script>alert(1)</script>', "a & b"]))
     assert "<script>" not in out and "&#34;&gt;&lt;script&gt;" in out and "a &amp; b" in out
+
+
+# ------------------------------------------------------------------ the search box as a reader meets it
+
+def _axe(page):
+    from .conftest import AXE
+
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})""")
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+@pytest.mark.parametrize("query", ["husleiegaranti", "xqzzyq"])
+def test_axe_clean_with_results_and_without(page, site_url, query):
+    hrefs, _ = search(page, site_url, query)
+    assert bool(hrefs) == (query != "xqzzyq")
+    assert _axe(page) == []
+    if not hrefs:
+        assert "Ingen treff" in page.locator("#rb-search-status").inner_text()
+
+
+def test_results_fit_a_phone_and_marks_show_the_words(phone, site_url):
+    hrefs, _ = search(phone, site_url, "husleiegaranti")
+    assert hrefs
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    marks = phone.locator("#rb-search-results mark").all_inner_texts()
+    assert marks and all("husleiegaranti" in m.lower() for m in marks), marks
+    box = phone.locator("[data-quick-exit]").bounding_box()
+    assert box and box["x"] + box["width"] <= 360
+
+
+def test_keyboard_enter_opens_the_first_result_and_escape_clears(page, site_url):
+    hrefs, _ = search(page, site_url, "botid")
+    box = page.locator("#rb-search-input")
+    box.press("Escape")
+    assert box.input_value() == "" and page.locator("#rb-search-results a").count() == 0
+    box.press_sequentially("botid", delay=15)
+    page.wait_for_function("document.getElementById('rb-search-results').dataset.query === 'botid'"
+                           " && document.getElementById('rb-search-results').dataset.state === 'done'")
+    box.press("Enter")
+    page.wait_for_url("**/rutiner/moss-krisesenter-nav/#botid")
+
+
+def test_first_search_fetches_only_a_part_of_the_index(page, site_url, site_dir):
+    """Chunked: a search fetches a few index chunks, not all of them."""
+    fetched = []
+    page.on("requestfinished", lambda req: fetched.append(req.url))
+    search(page, site_url, "nødhjelp")
+    chunks = [u for u in fetched if "/pagefind/index/" in u]
+    all_chunks = list((site_dir / "pagefind" / "index").iterdir())
+    assert len(all_chunks) > 1, "the index is not split into chunks"
+    assert 1 <= len(chunks) < len(all_chunks), (len(chunks), len(all_chunks))
+
+
+def _with_csp(page, policy):
+    def add_header(route):
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": policy}
+        route.fulfill(response=response, headers=headers)
+    page.route("**/*", add_header)
+
+
+# What the site's Content-Security-Policy must allow for the search (reported to helper inert).
+SEARCH_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'"
+
+
+def test_search_works_under_its_csp(page, site_url):
+    _with_csp(page, SEARCH_CSP)
+    hrefs, _ = search(page, site_url, "botid")
+    assert hrefs and hrefs[0].endswith("#botid")
+
+
+def test_search_needs_wasm_unsafe_eval(page, site_url):
+    _with_csp(page, SEARCH_CSP.replace(" 'wasm-unsafe-eval'", ""))
+    search(page, site_url, "botid")
+    assert page.locator("#rb-search-results a").count() == 0
+    assert "virker ikke" in page.locator("#rb-search-status").inner_text()

@@ -31,7 +31,7 @@
   // Longer words that start like a shorter one but are another word: «gjelder» (verb) is not
   // a form of «gjeld» (debt). Matching them counts little.
   var NOT_FORMS = new Set(["gjelder", "gjelde", "gjeldende"]);
-  var CANDIDATES = 20;
+  var CANDIDATES = 10;
   var pagefind = null;
   var vocab = {};
   var seq = 0;
@@ -117,14 +117,58 @@
   // Pagefind matches every word as a prefix; rank again with how well each word matched (an
   // exact word or a form of it over a longer word that merely starts the same) and whether
   // the words are in the title.
+  // The part of a page to show: its best section when most of the matches are there (a
+  // section that answers is a result of its own), else the page.
+  function unit(d) {
+    var meta = d.meta || {};
+    var info = {};
+    try { info = JSON.parse(meta.sections || "{}"); } catch (e) { info = {}; }
+    var anchors = info.anchors || [], shown = info.shown || {};
+    var total = 0, best = null, bestScore = 0;
+    (d.sub_results || []).forEach(function (sub) {
+      var score = 0;
+      (sub.weighted_locations || []).forEach(function (l) { score += l.balanced_score; });
+      total += score;
+      var m = /#s(\d+)$/.exec(sub.url || "");
+      if (m && anchors[+m[1]] !== undefined && score > bestScore) { best = anchors[+m[1]]; bestScore = score; }
+    });
+    // The unit's own indexed words (all of them, not only the shown text): Pagefind's anchors
+    // give where each section starts in the page's words.
+    var all = (d.content || "").split(/\s+/);
+    var starts = (d.anchors || []).filter(function (a) { return /^s\d+$/.test(a.id); })
+      .map(function (a) { return { n: +a.id.slice(1), at: a.location }; })
+      .sort(function (a, b) { return a.at - b.at; });
+    function span(n) {
+      for (var k = 0; k < starts.length; k++) {
+        if (n === null ? true : starts[k].n === n) {
+          var from = n === null ? 0 : starts[k].at;
+          var to = n === null ? starts[k].at : (k + 1 < starts.length ? starts[k + 1].at : all.length);
+          return all.slice(from, to);
+        }
+      }
+      return all;
+    }
+    var page = { href: meta.url, title: meta.title, kind: meta.kind, page: "", text: meta.text || "",
+                 words: span(null) };
+    if (best === null || bestScore < 0.4 * total) return page;
+    var sec = shown[best] || [best, ""];
+    return { href: meta.url + "#" + best, title: sec[0], kind: meta.kind, page: meta.title, text: sec[1],
+             words: span(anchors.indexOf(best)) };
+  }
+
+  // Pagefind matches every word as a prefix; rank again with how well each word matched (an
+  // exact word or a form of it over a longer word that merely starts the same) and whether
+  // the words are in the title.
   function rerank(query, fitted, found) {
     var top = found.slice(0, CANDIDATES);
+    var typed = (fold(query).match(/[a-z0-9]+/g) || []).join(" ");
     return Promise.all(top.map(function (r) { return r.data(); })).then(function (items) {
       var best = 0;
       top.forEach(function (r) { best = Math.max(best, r.score); });
       var scored = items.map(function (d, i) {
-        var body = (d.content || "").split(/\s+/);
-        var title = fold((d.meta && d.meta.title) || "").match(/[a-z0-9]+/g) || [];
+        var u = unit(d);
+        var body = u.words;
+        var title = fold(u.title || "").match(/[a-z0-9]+/g) || [];
         var q = 1, inTitle = 0, often = 0;
         fitted.forEach(function (t) {
           var m = 0.15, n = 0;
@@ -137,13 +181,13 @@
         });
         // A title that starts with what was typed is a name match («nav rade», «rusfaglig forum»).
         // (Not for glossary entries: they are named after the word, but explain it only.)
-        var named = (d.meta && d.meta.kind) !== "Ordliste" && (" " + title.join(" ") + " ").indexOf(" " + fold(query).match(/[a-z0-9]+/g).join(" ") + " ") === 0;
+        var named = u.kind !== "Ordliste" && (" " + title.join(" ") + " ").indexOf(" " + typed + " ") === 0;
         var cover = title.length ? inTitle / Math.max(title.filter(function (w) { return !STOP.has(w); }).length, 1) : 0;
-        return { d: d, s: (top[i].score / (best || 1)) * q + 0.25 * (inTitle / fitted.length) + 0.25 * Math.min(cover, 1) +
-          0.2 * (often / fitted.length) + (named ? 0.3 : 0) };  // a section that keeps using the word is about it
+        return { u: u, s: Math.sqrt(top[i].score / (best || 1)) * q + 0.25 * (inTitle / fitted.length) +
+          0.25 * Math.min(cover, 1) + 0.2 * (often / fitted.length) + (named ? 0.3 : 0) };
       });
       scored.sort(function (a, b) { return b.s - a.s; });
-      return scored.map(function (x) { return x.d; });
+      return scored.map(function (x) { return x.u; });
     });
   }
 
@@ -182,7 +226,7 @@
   // A few lines of the record's own text around the first typed word, the words marked.
   function excerpt(meta, fitted) {
     var out = el("span", "rb-hit__text");
-    var parts = String(meta.text || meta.snippet || "").split(/(\s+)/);
+    var parts = String(meta.text || "").split(/(\s+)/);
     var hit = function (word) {
       var w = (fold(word).match(/[a-z0-9]+/g) || []).join("");
       return w && fitted.some(function (t) { return quality(t, w) >= 0.6; });
@@ -211,14 +255,12 @@
       items.forEach(function (d) {
         var li = el("li", "rb-search__item");
         var a = el("a", "rb-hit");
-        var meta = d.meta || {};
-        // The record's address (page or section) is in its metadata; Pagefind's own url is
-        // the throwaway file the record was indexed from.
+        var meta = d;  // a unit: the page or its best section
         a.href = root + String(meta.href || "").replace(/^\//, "");
         var where = meta.page && meta.page !== meta.kind ? meta.kind + " · " + meta.page : meta.kind;
         if (where) a.appendChild(el("span", "rb-hit__where", where));
-        a.appendChild(el("span", "rb-hit__title", meta.title || d.url));
-        if (meta.text || meta.snippet) a.appendChild(excerpt(meta, fitted));
+        a.appendChild(el("span", "rb-hit__title", meta.title || meta.href));
+        if (meta.text) a.appendChild(excerpt(meta, fitted));
         li.appendChild(a);
         list.appendChild(li);
       });
