@@ -153,7 +153,7 @@ def test_results_fit_a_phone_and_marks_show_the_words(phone, site_url):
 
 
 def test_keyboard_enter_opens_the_first_result_and_escape_clears(page, site_url):
-    hrefs, _ = search(page, site_url, "botid")
+    search(page, site_url, "botid")
     box = page.locator("#rb-search-input")
     box.press("Escape")
     assert box.input_value() == "" and page.locator("#rb-search-results a").count() == 0
