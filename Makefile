@@ -51,10 +51,11 @@ check: install
 # RUTINEBOK_DRAFT=1 makes a draft instead (local address allowed, marked «Utkast – ikke for signering»).
 PDF_ARGS := $(if $(filter 1 true ja,$(RUTINEBOK_DRAFT)),--draft,)
 
-## build: check the data and build the site into site/ (the old site stays if anything fails)
+## build: check the data, build the site and its search index into site/ (the old site stays if anything fails)
 build: install site-deps
 	rm -rf site.new
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site.new
+	$(BIN)/python -m rutinebok.search_index site.new
 	rm -rf site.old; if [ -d site ]; then mv site site.old; fi; mv site.new site; rm -rf site.old
 
 ## pdf: routine PDFs (PDF/A-2b, one signature field per party) into build/pdf

@@ -132,3 +132,21 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def on_serve(server, config, builder):
     server.watch(str(_state["data_dir"]))
     return server
+
+
+def on_startup(command, dirty):
+    _state["command"] = command
+
+
+def on_post_build(config):
+    """Only under `mkdocs serve`: index the served site, since serve builds into a temporary
+    folder the Makefile never sees. `make build` (and any other builder) runs the same
+    builder-independent step over the finished folder: python -m rutinebok.search_index."""
+    if _state.get("command") != "serve":
+        return
+    from rutinebok.search_index import build as build_search_index
+
+    try:
+        build_search_index(Path(config.site_dir))
+    except Exception as exc:  # noqa: BLE001 (a missing index must not stop the preview)
+        log.warning(f"Søkeindeksen ble ikke laget: {exc}")

@@ -141,6 +141,10 @@ class Entity(Strict):
     """A top-level record that lives in its own file."""
 
     _file: str = PrivateAttr(default="")
+    search_terms: list[str] = Field(
+        default_factory=list,
+        description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
+                    "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")
 
     @property
     def file(self) -> str:
@@ -316,6 +320,10 @@ class Term(Strict):
     expansion: str | None = Field(None, description="Hva forkortelsen står for.")
     explanation: str = Field(description="Forklaring i klarspråk.")
     source: SourceRef | None = None
+    search_terms: list[str] = Field(
+        default_factory=list,
+        description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
+                    "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")
 
 
 class Glossary(Entity):
@@ -440,6 +448,10 @@ class RoleTasks(Strict):
 class Alternative(Strict):
     id: Id
     title: str
+    search_terms: list[str] = Field(
+        default_factory=list,
+        description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
+                    "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")
     text: Markdown
     points: list[str] = Field(default_factory=list)
     contacts: list[Ref] = Field(default_factory=list)
@@ -562,6 +574,10 @@ class Block(Strict):
 class Section(Strict):
     id: Id
     title: str
+    search_terms: list[str] = Field(
+        default_factory=list,
+        description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
+                    "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")
     blocks: list[Block] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
 

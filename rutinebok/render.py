@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from . import __version__
 from .findings import Finding
@@ -70,6 +71,20 @@ def yaml_text(text: str | None) -> str:
     return json.dumps(" ".join(md_safe(text).replace('"', "&quot;").split()), ensure_ascii=False)
 
 
+def search_terms(terms: list[str] | None) -> Markup:
+    """A hidden marker carrying a section's or entry's search words to the search index step
+    (rutinebok.search_index). The words are escaped for an HTML attribute; nothing is shown."""
+    if not terms:
+        return Markup("")
+    value = "; ".join(" ".join(str(t).split()) for t in terms)
+    return Markup('<span hidden data-rb-search-terms="{}"></span>').format(value)
+
+
+def search_terms_front(terms: list[str] | None) -> str:
+    """The page's search words as a front-matter value (one string, words split by «;»)."""
+    return yaml_text("; ".join(" ".join(str(t).split()) for t in terms or []))
+
+
 @dataclass
 class Duty:
     """Something an actor must do, wherever in a routine it is written."""
@@ -121,7 +136,8 @@ class SiteRenderer:
             autoescape=False,  # output is Markdown; data text is escaped by md_safe explicitly
         )
         self.env.filters.update(md=self.md, plain=plain, date=self.date, short_date=short_date,
-                                yaml_text=yaml_text)
+                                yaml_text=yaml_text, search_terms=search_terms,
+                                search_terms_front=search_terms_front, slug=anchor_slug)
         self.env.globals.update(
             r=self, kind_words=KIND_WORDS, version=__version__, today=options.today,
         )
@@ -742,6 +758,12 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
 
 def _join_words(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
+
+
+def anchor_slug(text: str) -> str:
+    """An anchor id from Norwegian text: «Nødhjelp» -> «nodhjelp», «EØS» -> «eos»."""
+    folded = str(text).lower().translate(str.maketrans({"ø": "o", "æ": "ae", "å": "a"}))
+    return _slug(folded) or "x"
 
 
 def _slug(text: str) -> str:

@@ -98,6 +98,8 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "address": ("Adresse", "Besøks- eller postadresse."),
     "after": ("Regnes fra", "Hendelsen fristen regnes fra."),
     "also_called": ("Også kalt", "Andre navn kildene bruker."),
+    "search_terms": ("Søkeord", "Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
+                                "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke."),
     "also_when_needed": ("Også ved behov", "Også ved behov."),
     "as_of": ("Bekreftet", "Datoen kilden bekreftet opplysningen."),
     "by": ("Innen dato", "Frist som dato."),

@@ -1,0 +1,350 @@
+"""The site's search index: a step run over the built site folder, after any builder.
+
+    python -m rutinebok.search_index SITE_DIR
+
+Reads the built HTML (not MkDocs internals, so the same step works after MkDocs or
+Zensical), cuts every page into its lead and its sections (h2/h3 with an id, glossary terms,
+a phase's alternatives), leaves out what is not content (the document-control table,
+"Foreslå endring" lines, signatures and change log, heading anchors, navigation), and writes:
+
+- SITE_DIR/pagefind/: a Pagefind index with one entry per page and its sections as
+  sub-results, so the search box can show the section that answers (chunked: a reader's
+  first search fetches only the chunks for her words, not the whole index);
+- SITE_DIR/pagefind/vocab/XX.json: the index's words by their first two letters, with how
+  many records use each, so the search box can correct a typo or a missing æøå without
+  downloading the vocabulary.
+
+Words are folded before indexing (lower case, ø→o, å→a, æ→ae, accents dropped) and the
+search box folds the query the same way, so «nodhjelp» finds «nødhjelp» and «aeresrelatert»
+finds «æresrelatert». No stemmer: Norwegian stemmers collide on this vocabulary («gjelder»
+and «gjeld», «bolig» and «bol»); inflections are found by prefix («krisesenter» finds
+«krisesenteret») and by the search box trimming endings only to forms the index has.
+
+Words editors list in `search_terms` (routines, sections, glossary entries, pages) reach
+this step as `<meta name="rb-search-terms">` in the head and `data-rb-search-terms` on a
+hidden span inside a section; they are indexed with a high weight and never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lxml.html
+
+OUTPUT = "pagefind"
+# The content area: an explicit marker first, then Material/Zensical's article, then <main>.
+BODY_SELECTORS = ("[data-rb-search-body]", "article.md-content__inner", "main", "body")
+
+
+def _xpath(selector: str) -> str:
+    """The few CSS selector forms used here, as XPath (no cssselect dependency)."""
+    if selector.startswith("[") and selector.endswith("]"):
+        return f"//*[@{selector[1:-1]}]"
+    tag, _, cls = selector.partition(".")
+    tag = tag or "*"
+    if not cls:
+        return f"//{tag}"
+    return f"//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')]"
+
+# Never indexed: editors' and navigation furniture, and the document-control table.
+DROP = (".rb-edit", ".rb-edit-footer", ".rb-control", ".headerlink", "nav", "script", "style",
+        "noscript", ".md-source-file", ".rb-quick-exit", "[data-search-exclude]", "form",
+        ".rb-search")
+SECTION_TAGS = {"h2", "h3"}
+INLINE = {"a", "abbr", "b", "strong", "i", "em", "span", "code", "mark", "small", "sub", "sup", "time", "q", "s", "u"}
+TEXT_SHOWN = 700  # the unfolded text the result excerpt is cut from (kept short: it is fetched per result)
+# How much a kind of page's text counts. Role pages repeat the routines' duties and the
+# changes page repeats their history: they should not outrank the routine that says it.
+KINDS = [  # url prefix, label shown, body weight, title weight, section title weight
+    ("/rutiner/", "Rutine", 1.0, 8.0, 8.0),
+    # A guide's sections are its questions and answers: they name the subject in passing.
+    ("/veivisere/", "Veiviser", 0.7, 8.0, 3.0),
+    ("/organisasjoner/", "Organisasjon", 0.8, 8.0, 2.0),
+    # Role pages repeat the routines' duties under the routines' titles (see REPEATS).
+    ("/roller/", "Rolle", 0.5, 8.0, 0.5),
+    ("/lover/", "Lov", 1.0, 8.0, 8.0),
+    # A glossary entry explains a word; the routine that uses it is usually the answer.
+    ("/ordliste/", "Ordliste", 0.8, 8.0, 4.0),
+    ("/kontakter/", "Kontakter", 0.5, 8.0, 1.0),
+    ("/frister/", "Frister", 0.2, 8.0, 0.5),
+    ("/kalender/", "Kalender", 0.3, 8.0, 1.0),
+    ("/endringer/", "Side", 0.2, 6.0, 1.0),
+    ("/", "Side", 0.8, 8.0, 4.0),
+]
+# Pages made of text repeated from the routines (a role's duties, all deadlines, the meeting
+# calendar): only their title and lead are indexed, so a duty is found where it is written.
+REPEATS = ("/roller/", "/frister/", "/kalender/")
+# Document control on every routine page (who signed, the change log): not what a reader
+# searches for, and at 5,000 routines two records each that every search would carry.
+CONTROL_SECTIONS = {"signaturer", "endringslogg"}
+FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ß": "ss", "œ": "oe", "đ": "d", "ð": "d",
+                      "þ": "th", "ł": "l"})
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, Norwegian letters to their plain spelling, other accents dropped."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(FOLD)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(fold(text))
+
+
+@dataclass
+class Record:
+    url: str
+    title: str          # shown as the link
+    page_title: str     # shown above a section's title
+    kind: str
+    text: str = ""
+    terms: list[str] = field(default_factory=list)
+    body_weight: float = 1.0
+    title_weight: float = 8.0
+    is_section: bool = False
+
+
+def page_document(records: list[Record]) -> str:
+    """One Pagefind page for a site page: the folded words, weighted, with each section under a
+    heading that carries the section's anchor, so Pagefind returns the sections as sub-results.
+    One Pagefind page per site page (not per section) keeps the part of the index every search
+    loads (a few bytes per page) small enough for a national site. The unfolded titles and
+    texts travel as metadata, for the result list (kept out of the index: data-pagefind-ignore)."""
+    from html import escape
+
+    def fw(text: str) -> str:
+        return escape(" ".join(words(text)))
+
+    top, sections = records[0], records[1:]
+    parts = ['<!doctype html><html lang="nb"><head><meta charset="utf-8"></head><body>',
+             f'<h1 data-pagefind-weight="{top.title_weight}">{fw(top.title)}</h1>',
+             f'<p data-pagefind-weight="7">{fw(" ; ".join(top.terms))}</p>',
+             f'<div data-pagefind-weight="{top.body_weight}">{fw(top.text)}</div>']
+    shown = {}
+    for n, r in enumerate(sections):
+        anchor = r.url.rpartition("#")[2]
+        shown[anchor] = [r.title, r.text[:TEXT_SHOWN]]
+        parts += [f'<h2 id="s{n}" data-pagefind-weight="{r.title_weight}">{fw(r.title)}</h2>',
+                  f'<p data-pagefind-weight="7">{fw(" ; ".join(r.terms))}</p>',
+                  f'<div data-pagefind-weight="{r.body_weight}">{fw(r.text)}</div>']
+    anchors = [r.url.rpartition("#")[2] for r in sections]
+    meta = {"url": top.url, "title": top.title, "kind": top.kind, "text": top.text[:TEXT_SHOWN],
+            "sections": json.dumps({"anchors": anchors, "shown": shown}, ensure_ascii=False)}
+    parts.append("<div data-pagefind-ignore>")
+    parts += [f'<span data-pagefind-meta="{k}">{escape(v)}</span>' for k, v in meta.items()]
+    parts.append("</div></body></html>")
+    return "".join(parts)
+
+
+def _kind(url: str) -> tuple[str, float, float, float]:
+    for prefix, label, body, title, section_title in KINDS:
+        if url.startswith(prefix):
+            return label, body, title, section_title
+    return "Side", 1.0, 8.0, 4.0
+
+
+def _text(el) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _terms(el) -> list[str]:
+    value = el.get("data-rb-search-terms") or el.get("content") or ""
+    return [t.strip() for t in value.split(";") if t.strip()]
+
+
+def page_records(html: str, url: str) -> list[Record]:
+    """One record for the page (its title, lead text and terms), one per section."""
+    doc = lxml.html.document_fromstring(html)
+    if doc.xpath("//meta[@name='robots' and contains(@content, 'noindex')]"):
+        return []
+    body = None
+    for sel in BODY_SELECTORS:
+        found = doc.xpath(_xpath(sel))
+        if found:
+            body = found[0]
+            break
+    if body is None:
+        return []
+    h1 = body.xpath(".//h1")
+    title = _text(h1[0]) if h1 else _text(doc.find(".//title")) if doc.find(".//title") is not None else url
+    page_terms = [t for m in doc.xpath("//meta[@name='rb-search-terms']") for t in _terms(m)]
+    for sel in DROP:
+        for el in body.xpath("." + _xpath(sel)):
+            el.drop_tree()
+    kind, body_weight, title_weight, section_weight = _kind(url)
+    top = Record(url=url, title=title, page_title=title, kind=kind, terms=page_terms,
+                 body_weight=body_weight, title_weight=title_weight)
+    records = [top]
+    current = top
+    chunks: dict[int, list[str]] = {id(top): []}
+    # Walk the content in document order; a heading with an id starts a section record.
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        anchor = _anchor(el)
+        if anchor:
+            strong = el.xpath(".//strong") if el.tag == "div" else []
+            current = Record(url=f"{url}#{anchor}", title=_text(strong[0] if strong else el), page_title=title, kind=kind,
+                             body_weight=body_weight, title_weight=section_weight, is_section=True)
+            records.append(current)
+            chunks[id(current)] = []
+            continue
+        if el.get("data-rb-search-terms") is not None:
+            current.terms.extend(_terms(el))
+            continue
+        if el.tag == "h1":
+            continue
+        # Text directly in this element, and the tail after it (which belongs to its parent's
+        # flow). Block elements are separated by a space; inline ones («NAV» in an <abbr>
+        # followed by «-kontoret») are not.
+        gap = "" if el.tag in INLINE else " "
+        if el.text and not _inside_heading(el):
+            chunks[id(current)].append(gap + el.text)
+        if el.tail and el.getparent() is not None and not _inside_heading(el.getparent()) \
+                and el.getparent().tag not in SECTION_TAGS:
+            chunks[id(current)].append(gap + el.tail)
+        elif gap:
+            chunks[id(current)].append(" ")
+    for r in records:
+        r.text = " ".join("".join(chunks[id(r)]).split())
+    if url.startswith(REPEATS):
+        return [top]
+    # A heading with no text of its own (only subsections) is not a result; its subsections are.
+    return [r for r in records if (r.text or r.terms or r is top)
+            and r.url.rpartition("#")[2] not in CONTROL_SECTIONS]
+
+
+def _anchor(el) -> str | None:
+    """The id a record starts at: a section heading's, or a definition term's (glossary)."""
+    if el.tag in SECTION_TAGS:
+        return el.get("id")
+    if "rb-alternative" in (el.get("class") or "").split():  # a phase's alternatives
+        return el.get("id")
+    if el.tag == "dt":
+        found = [el.get("id")] if el.get("id") else el.xpath(".//*[@id]/@id")
+        return found[0] if found else None
+    return None
+
+
+def _inside_heading(el) -> bool:
+    while el is not None:
+        if el.tag in SECTION_TAGS or el.tag in ("h1", "dt"):
+            return True
+        el = el.getparent()
+    return False
+
+
+def site_pages(site: Path):
+    """(file, url) for every HTML page a reader can reach."""
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site)
+        if rel.parts[0] in {OUTPUT, "assets", "search"} or rel.name == "404.html":
+            continue
+        if rel.name == "index.html":
+            url = "/" + "/".join(rel.parts[:-1]) + ("/" if len(rel.parts) > 1 else "")
+        else:
+            url = "/" + rel.as_posix()
+        yield path, url
+
+
+def collect(site: Path) -> list[Record]:
+    return [r for page in collect_pages(site) for r in page]
+
+
+def collect_pages(site: Path) -> list[list[Record]]:
+    """The records of every page: the page itself first, then its sections."""
+    pages = []
+    for path, url in site_pages(site):
+        records = page_records(path.read_text(encoding="utf-8"), url)
+        if records:
+            pages.append(records)
+    return pages
+
+
+def vocabulary(records: list[Record]) -> dict[str, dict[str, int]]:
+    """Folded word -> number of records using it, sharded by the word's first two letters."""
+    df: dict[str, int] = {}
+    for r in records:
+        for w in set(words(r.title + " " + r.text + " " + " ".join(r.terms))):
+            df[w] = df.get(w, 0) + 1
+    shards: dict[str, dict[str, int]] = {}
+    for w, n in df.items():
+        shards.setdefault(w[:2], {})[w] = n
+    return shards
+
+
+def _write_index(pages: list[list[Record]], out: Path) -> None:
+    """Run the Pagefind binary over one small HTML file per record. (Its Python API answers
+    one file per 0.1 s, far too slow for a national site; the binary indexes in parallel.)"""
+    from pagefind.service import get_executable
+
+    exe = get_executable()
+    if exe is None:
+        raise RuntimeError("finner ikke Pagefind (pip-pakken pagefind[bin]); kjør make install")
+    with tempfile.TemporaryDirectory(prefix="rb-search-") as tmp:
+        src = Path(tmp)
+        for n, records in enumerate(pages):
+            (src / f"{n}.html").write_text(page_document(records), encoding="utf-8")
+        proc = subprocess.run([str(exe), "--site", str(src), "--output-path", str(out),
+                               "--force-language", "is", "--quiet"],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError("Pagefind feilet: " + (proc.stderr or proc.stdout).strip()[-500:])
+
+
+def build(site: Path) -> dict:
+    """Index `site` in place. The new index is written beside the old one and swapped in."""
+    site = site.resolve()
+    pages = collect_pages(site)
+    records = [r for page in pages for r in page]
+    if not records:
+        raise ValueError(f"{site}: fant ingen sider å lage søkeindeks av")
+    tmp = site / (OUTPUT + ".new")
+    shutil.rmtree(tmp, ignore_errors=True)
+    _write_index(pages, tmp)
+    shards = vocabulary(records)
+    (tmp / "vocab").mkdir(parents=True, exist_ok=True)
+    for key, shard in shards.items():
+        (tmp / "vocab" / f"{key}.json").write_text(json.dumps(shard, separators=(",", ":"), sort_keys=True),
+                                                   encoding="utf-8")
+    final = site / OUTPUT
+    old = site / (OUTPUT + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return {"records": len(records), "pages": sum(1 for r in records if not r.is_section),
+            "words": sum(len(s) for s in shards.values())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("bruk: python -m rutinebok.search_index MAPPE_MED_BYGD_NETTSTED", file=sys.stderr)
+        return 2
+    site = Path(args[0])
+    if not (site / "index.html").is_file():
+        print(f"{site}: finner ikke index.html; bygg nettstedet først (make build)", file=sys.stderr)
+        return 2
+    try:
+        stats = build(site)
+    except (OSError, RuntimeError, ValueError) as exc:  # no traceback for editors
+        print(f"{site}: søkeindeksen ble ikke laget: {exc}", file=sys.stderr)
+        return 1
+    print(f"Søkeindeks: {stats['pages']} sider, {stats['records']} treff-enheter, {stats['words']} ord")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

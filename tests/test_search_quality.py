@@ -1,0 +1,200 @@
+"""Search quality through the real search box in Chromium, and the search index itself.
+
+The query set (tests/search_queries.yml) was written from the seeds before looking at any
+result. The figures must stay at or above the targets of issue 16.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from rutinebok.search_index import collect, fold, page_records
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from search_quality import load_queries, measure, search
+
+HIT1, HIT3 = 0.80, 0.95
+
+
+def test_query_set_meets_the_targets(page, site_url):
+    result = measure(page, site_url, load_queries())
+    assert result["n"] >= 60
+    misses = "\n".join(f"{m['q']!r}: rank {m['rank']}, first {m['first']}" for m in result["misses"])
+    assert result["hit@1"] >= HIT1 and result["hit@3"] >= HIT3, (
+        f"hit@1 {result['hit@1']:.2f} (≥ {HIT1}), hit@3 {result['hit@3']:.2f} (≥ {HIT3})\n{misses}")
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("nodhjelp", "/rutiner/moss-krisesenter-nav/"),                    # ø typed as o
+    ("aeresrelatert vold", "/rutiner/fra-krisesenter-til-egen-bolig/"),  # æ typed as ae
+    ("husleigaranti", "/rutiner/moss-krisesenter-nav/"),               # one letter missing
+    ("primerkontakt", "/roller/primaerkontakt/"),                      # æ typed as e
+    ("krisesenterets", "/"),                                           # an inflection the index lacks
+    ("depositum", "/rutiner/moss-krisesenter-nav/"),                   # the everyday word (search_terms)
+])
+def test_typos_folding_and_everyday_words_find_something_relevant(page, site_url, query, expected):
+    hrefs, _ = search(page, site_url, query)
+    assert hrefs, query
+    assert any(h.split("//", 1)[1].split("/", 1)[1].startswith(expected.lstrip("/")) for h in hrefs[:3]), (query, hrefs[:3])
+
+
+def test_small_words_are_not_prefixes(page, site_url):
+    """«til» must not find «Tildelingsteamet» or «Tilgjengelighetserklæring» first."""
+    hrefs, _ = search(page, site_url, "klage til fylkesmannen")
+    assert hrefs and "/roller/tildelingsteam/" not in hrefs[0] and "/tilgjengelighet/" not in hrefs[0], hrefs[:3]
+
+
+def test_gjeld_is_not_gjelder(page, site_url):
+    """No stemmer collision: the debt section comes first, not a page that merely says «gjelder»."""
+    hrefs, _ = search(page, site_url, "gjeld")
+    assert hrefs[0].endswith("#koordinator-og-okonomisk-saksbehandler"), hrefs[:3]
+
+
+def test_sections_are_results_of_their_own(page, site_url):
+    hrefs, _ = search(page, site_url, "botid")
+    assert hrefs[0].endswith("/rutiner/moss-krisesenter-nav/#botid"), hrefs[:3]
+
+
+def test_quick_exit_works_while_results_are_shown(page, site_url):
+    page.route("https://www.yr.no/**", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                                   body="<p>Været</p>"))
+    hrefs, _ = search(page, site_url, "bolig")
+    assert hrefs
+    assert page.locator("[data-quick-exit]").is_visible()
+    page.locator("#rb-search-input").focus()
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    page.wait_for_url("https://www.yr.no/")
+
+
+def test_search_stores_nothing_and_leaves_no_query_in_the_address(page, site_url):
+    search(page, site_url, "husleiegaranti")
+    assert "husleiegaranti" not in page.url
+    stored = page.evaluate("() => [document.cookie, localStorage.length, sessionStorage.length]")
+    assert stored == ["", 0, 0]
+    assert page.locator("#rb-search-input").get_attribute("autocomplete") == "off"
+
+
+# ------------------------------------------------------------------ the index, without a browser
+
+def test_fold_both_ways():
+    assert fold("Nødhjelp Æresrelatert Råde") == "nodhjelp aeresrelatert rade"
+    assert fold("nodhjelp aeresrelatert rade") == "nodhjelp aeresrelatert rade"
+
+
+def test_editor_furniture_is_not_indexed(site_dir):
+    records = collect(site_dir)
+    text = " ".join(r.text + " " + r.title for r in records)
+    assert "Foreslå endring" not in text
+    assert "Dokumentstyring" not in text
+    assert "data/routines/" not in text
+
+
+def test_sections_and_their_search_terms_become_records(site_dir):
+    html = (site_dir / "rutiner" / "moss-krisesenter-nav" / "index.html").read_text(encoding="utf-8")
+    records = {r.url: r for r in page_records(html, "/rutiner/moss-krisesenter-nav/")}
+    botid = records["/rutiner/moss-krisesenter-nav/#botid"]
+    assert botid.is_section and "3 måneder" in botid.text
+    assert "depositum" in records["/rutiner/moss-krisesenter-nav/#ordinaert-boligmarked"].terms
+    # The hidden marker carries words for the index only: readers never see it.
+    assert 'hidden data-rb-search-terms="depositum;' in html
+
+
+def test_index_is_chunked_and_vocabulary_sharded(site_dir):
+    pf = site_dir / "pagefind"
+    assert (pf / "pagefind.js").is_file() and (pf / "pagefind-entry.json").is_file()
+    entry = json.loads((pf / "pagefind-entry.json").read_text())
+    assert all(lang.get("wasm") is None for lang in entry["languages"].values()), "stemming must be off"
+    assert len(list((pf / "index").iterdir())) >= 1
+    shard = json.loads((pf / "vocab" / "no.json").read_text())
+    assert "nodhjelp" in shard and "nødhjelp" not in shard
+
+
+def test_search_terms_are_escaped(tmp_path):
+    from rutinebok.render import search_terms
+
+    out = str(search_terms(['"><script>alert(1)</script>', "a & b"]))
+    assert "<script>" not in out and "&#34;&gt;&lt;script&gt;" in out and "a &amp; b" in out
+
+
+# ------------------------------------------------------------------ the search box as a reader meets it
+
+def _axe(page):
+    from .conftest import AXE
+
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})""")
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+@pytest.mark.parametrize("query", ["husleiegaranti", "xqzzyq"])
+def test_axe_clean_with_results_and_without(page, site_url, query):
+    hrefs, _ = search(page, site_url, query)
+    assert bool(hrefs) == (query != "xqzzyq")
+    assert _axe(page) == []
+    if not hrefs:
+        assert "Ingen treff" in page.locator("#rb-search-status").inner_text()
+
+
+def test_results_fit_a_phone_and_marks_show_the_words(phone, site_url):
+    hrefs, _ = search(phone, site_url, "husleiegaranti")
+    assert hrefs
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    marks = phone.locator("#rb-search-results mark").all_inner_texts()
+    assert marks and all("husleiegaranti" in m.lower() for m in marks), marks
+    box = phone.locator("[data-quick-exit]").bounding_box()
+    assert box and box["x"] + box["width"] <= 360
+
+
+def test_keyboard_enter_opens_the_first_result_and_escape_clears(page, site_url):
+    search(page, site_url, "botid")
+    box = page.locator("#rb-search-input")
+    box.press("Escape")
+    assert box.input_value() == "" and page.locator("#rb-search-results a").count() == 0
+    box.press_sequentially("botid", delay=15)
+    page.wait_for_function("document.getElementById('rb-search-results').dataset.query === 'botid'"
+                           " && document.getElementById('rb-search-results').dataset.state === 'done'")
+    box.press("Enter")
+    page.wait_for_url("**/rutiner/moss-krisesenter-nav/#botid")
+
+
+def test_first_search_fetches_only_a_part_of_the_index(page, site_url, site_dir):
+    """Chunked: a search fetches a few index chunks, not all of them."""
+    fetched = []
+    page.on("requestfinished", lambda req: fetched.append(req.url))
+    search(page, site_url, "nødhjelp")
+    chunks = [u for u in fetched if "/pagefind/index/" in u]
+    all_chunks = list((site_dir / "pagefind" / "index").iterdir())
+    assert len(all_chunks) > 1, "the index is not split into chunks"
+    assert 1 <= len(chunks) < len(all_chunks), (len(chunks), len(all_chunks))
+
+
+def _with_csp(page, policy):
+    def add_header(route):
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": policy}
+        route.fulfill(response=response, headers=headers)
+    page.route("**/*", add_header)
+
+
+# What the site's Content-Security-Policy must allow for the search (reported to helper inert).
+SEARCH_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'"
+
+
+def test_search_works_under_its_csp(page, site_url):
+    _with_csp(page, SEARCH_CSP)
+    hrefs, _ = search(page, site_url, "botid")
+    assert hrefs and hrefs[0].endswith("#botid")
+
+
+def test_search_needs_wasm_unsafe_eval(page, site_url):
+    _with_csp(page, SEARCH_CSP.replace(" 'wasm-unsafe-eval'", ""))
+    search(page, site_url, "botid")
+    assert page.locator("#rb-search-results a").count() == 0
+    assert "virker ikke" in page.locator("#rb-search-status").inner_text()
