@@ -15,6 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from rutinebok.checks import run_checks
+from rutinebok.escape import sanitize_html
 from rutinebok.findings import Report
 from rutinebok.helpseeker import PathError
 from rutinebok.load import load_dataset
@@ -91,9 +92,11 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_page_content(html: str, page, config, files) -> str:
-    """Tables get their column headings on every cell, so they stack into cards on a phone;
-    the first use of each glossary term opens its explanation on tap."""
-    html = label_table_cells(html)
+    """Every page's content first through the HTML allowlist (escape.sanitize_html): whatever a
+    template or Markdown let through, no script, event handler, style or unsafe link is left.
+    Then tables get their column headings on every cell, so they stack into cards on a phone;
+    the first use of each glossary term opens its explanation on tap (terms.py escapes)."""
+    html = label_table_cells(str(sanitize_html(html)))
     if page.file.src_uri == "ordliste.md":
         return html
     depth = page.url.count("/")
