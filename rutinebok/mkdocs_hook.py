@@ -15,6 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from rutinebok.checks import run_checks
+from rutinebok.csp import POLICY, with_policy
 from rutinebok.escape import sanitize_html
 from rutinebok.findings import Report
 from rutinebok.helpseeker import PathError
@@ -58,6 +59,7 @@ def on_config(config):
     renderer.signed = signing_status(ds, root / "signed", data_dir)
     _state.update(ds=ds, report=report, options=options, root=root, data_dir=data_dir, renderer=renderer)
     config.extra["rutinebok_runtime"] = renderer  # for the macros in macros/main.py
+    config.extra["rutinebok_csp"] = POLICY
     return config
 
 
@@ -102,6 +104,14 @@ def on_page_content(html: str, page, config, files) -> str:
     depth = page.url.count("/")
     renderer: SiteRenderer = _state["renderer"]
     return mark_terms(html, renderer.glossary_terms(), renderer.names_with_spaces(), "../" * depth + "ordliste/")
+
+
+def on_post_page(output: str, page, config) -> str:
+    return with_policy(output)
+
+
+def on_post_template(output_content: str, template_name: str, config) -> str:
+    return with_policy(output_content)  # 404.html
 
 
 def on_serve(server, config, builder):

@@ -318,3 +318,57 @@ def test_norwegian_text_with_special_characters_reads_the_same_on_the_page(tmp_p
         assert "&amp;amp;amp;" not in html and "&amp;lt;" not in html and "&amp;#34;" not in html
     index = json.loads((out / "search" / "search_index.json").read_text("utf-8"))
     assert any(text in visible_text(d["text"]) for d in index["docs"])
+
+
+# ---------------------------------------------------------------- Content-Security-Policy
+
+
+def test_every_page_has_a_strict_csp_first_in_head(site_dir):
+    import re
+
+    from rutinebok.csp import script_hashes
+
+    pages = sorted(site_dir.rglob("*.html"))
+    assert len(pages) > 50
+    for page in pages:
+        html = page.read_text("utf-8")
+        head = html[: html.index("</head>")]
+        m = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', head)
+        assert m, page
+        policy = m.group(1)
+        assert "unsafe-inline" not in policy and "rutinebok-inline-hashes" not in policy and "*" not in policy
+        assert "default-src 'none'" in policy and "script-src 'self' 'sha256-" in policy
+        # It comes before any script, and allows exactly the page's own inline scripts.
+        assert head.index("Content-Security-Policy") < head.find("<script") or "<script" not in head
+        assert sorted(re.findall(r"'sha256-[^']+'", policy)) == sorted(script_hashes(html))
+
+
+def test_pages_work_under_the_csp_without_violations(browser, site_url):
+    """Search, a guide and the quick exit, with the browser reporting any CSP violation."""
+    context = browser.new_context()
+    context.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
+                            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+    context.route("https://www.yr.no/**", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                                      body="<title>Været</title>"))
+    page = context.new_page()
+    console = []
+    page.on("console", lambda msg: console.append(msg.text) if "Content Security Policy" in msg.text else None)
+    try:
+        page.goto(site_url + "/")
+        page.locator("label.md-search__icon, .md-search__input").first.click()
+        page.locator("input.md-search__input").press_sequentially("nødhjelp", delay=20)
+        page.locator(".md-search-result__item a").first.wait_for(timeout=10_000)
+        assert page.evaluate("window.__csp") == []
+        page.goto(site_url + "/veivisere/hvilket-nav-kontor/")
+        page.locator(".rb-node:visible a.rb-option").first.click()
+        page.wait_for_timeout(200)
+        assert page.locator(".rb-guide__answers li").count() == 1  # guide.js ran
+        assert page.evaluate("window.__csp") == []
+        page.goto(site_url + "/rutiner/moss-krisesenter-nav/")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__csp") == []
+        page.locator("[data-quick-exit]").first.click()
+        page.wait_for_url("https://www.yr.no/")
+        assert console == [], console
+    finally:
+        context.close()
