@@ -141,7 +141,7 @@ def test_script_payload_does_not_run(browser, tmp_path):
 @pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
 def test_axe_finds_no_wcag_a_or_aa_violation(page, site_url, kind):
     page.goto(site_url + PAGE_TYPES[kind])
-    page.add_script_tag(path=str(AXE))
+    page.evaluate(AXE.read_text("utf-8"))  # not a script tag: the CSP refuses inline scripts
     result = page.evaluate(
         """async () => await axe.run(document, {runOnly: {type: 'tag',
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})"""

@@ -372,3 +372,43 @@ def test_pages_work_under_the_csp_without_violations(browser, site_url):
         assert console == [], console
     finally:
         context.close()
+
+
+def test_an_image_from_the_asset_folder_is_allowed(repo, capsys):
+    (repo / "content" / "assets" / "bilder" / "kart.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    _summary(repo, "Kart: ![Kart over Moss](bilder/kart.png)")
+    code, findings, _ = check(repo, capsys)
+    assert code == 0 and not [f for f in findings if f["code"] == "RB051"]
+    (repo / "content" / "assets" / "bilder" / "kart.png").unlink()
+    (repo / "content" / "assets" / "bilder" / "kart.png").symlink_to("/etc/hostname")
+    code, findings, _ = check(repo, capsys)
+    at(findings, "RB051", ROUTINE, 6, 10)
+
+
+def test_check_and_pdf_never_read_the_canary_or_call_the_server(repo, capsys, tmp_path):
+    """A canary file outside the repository and a canary HTTP server on 127.0.0.1."""
+    from .test_inert_property import CANARY_FILE, _armed, _CanaryHandler, _opened
+
+    import socketserver
+    import threading
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _CanaryHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    _summary(repo, f"![a](http://127.0.0.1:{port}/a.png) ![b](file://{CANARY_FILE}) ![c]({CANARY_FILE}) "
+                   f"[d](http://127.0.0.1:{port}/d) ![e][e]\n\n[e]: http://127.0.0.1:{port}/e.png")
+    hits = len(_CanaryHandler.hits)
+    _opened.clear()
+    _armed[0] = True
+    try:
+        code, findings, _ = check(repo, capsys)
+        assert main(["pdf", "--data", str(repo / "data"), "--out", str(tmp_path / "pdf")]) == 1
+        (repo / "data" / "roles" / "lenke.yml").symlink_to(CANARY_FILE)
+        code2, findings2, _ = check(repo, capsys)
+    finally:
+        _armed[0] = False
+        server.shutdown()
+        server.server_close()
+    assert code == 1 and len([f for f in findings if f["code"] == "RB051"]) == 4
+    assert code2 == 1 and at(findings2, "RB052", "data/roles/lenke.yml")
+    assert _opened == [] and _CanaryHandler.hits[hits:] == []
