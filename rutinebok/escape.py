@@ -55,6 +55,11 @@ def terminal_text(text: object) -> str:
     return _TERMINAL_UNSAFE.sub(show, s)
 
 
+def terminal_lines(text: object) -> str:
+    """Several lines for a terminal or CI log: each line as terminal_text, line breaks kept."""
+    return "\n".join(terminal_text(line) for line in str(text).split("\n"))
+
+
 def pre_escaped(markup: str) -> Markup:
     """Mark `markup` as already escaped for where it goes. The single way to emit raw markup:
     call it only on strings built from constants and the outputs of this module."""
@@ -212,8 +217,9 @@ def md_source(text: str | None, resolve=None, image_base: str | None = None) -> 
 
 
 def md_inline(text: str | None, resolve=None) -> Markup:
-    """md_source on one line (table cells, list items, headings), with | escaped for tables."""
-    return Markup(" ".join(md_source(text, resolve).split()).replace("|", "\\|"))
+    """md_source on one line (table cells, list items, headings, raw HTML), with | as a
+    character reference: it cannot end a table cell and reads the same inside HTML."""
+    return Markup(" ".join(md_source(text, resolve).split()).replace("|", "&#124;"))
 
 
 class _Links(HTMLParser):

@@ -298,10 +298,31 @@ def _compose(rel: str, text: str) -> Node | None:
     return docs[0]
 
 
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _may_be_deep(text: str, limit: int) -> bool:
+    """A quick upper bound (substring searches and one C-speed regex): False when the text
+    cannot nest past `limit`, so ordinary files skip the character-by-character count."""
+    half = limit // 2
+    if text.count("[") + text.count("{") > half:
+        depth = deepest = 0
+        for ch in _BRACKET.findall(text):  # brackets anywhere, even quoted: an overestimate
+            depth = depth + 1 if ch in "[{" else max(0, depth - 1)
+            deepest = max(deepest, depth)
+        if deepest > half:
+            return True
+    if "\n" + " " * (2 * (half // 2)) in text:
+        return True
+    return ("- -" in text or "? " in text) and bool(re.search(rf"^ *(?:[-?] +){{{half // 2},}}", text, re.M))
+
+
 def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int] | None:
     """(line, column) where `text` nests deeper than `limit`, or None. Counted without parsing
     and erring on the deep side: brackets [ { opened and not closed (outside quotes and
     comments), plus block indentation and compact «- - -» entries."""
+    if not _may_be_deep(text, limit):
+        return None
     depth = 0
     line = 1
     line_start = 0

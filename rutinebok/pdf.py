@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, safefiles
-from .escape import ASSET_DIR, ASSET_URL, sanitize_html
+from .escape import ASSET_DIR, ASSET_URL, pre_escaped, sanitize_html
 from .findings import Report, did_you_mean
 from .load import Dataset, load_dataset
 from .words import join_words
@@ -399,6 +399,7 @@ def _env():
     env.filters["sentence"] = sentence
     env.filters["clauses"] = clauses
     env.globals["sentences"] = sentences
+    env.filters.pop("safe", None)  # raw markup only as Markup from rutinebok.escape
     return env
 
 
@@ -414,7 +415,6 @@ def _font_faces() -> list[dict]:
 def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str) -> str:
     """The print HTML of one routine (WeasyPrint's input)."""
     import graphviz
-    from markupsafe import Markup
 
     from .diagram import tree_svg
     from .model import KIND_WORDS
@@ -423,8 +423,8 @@ def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str) -> str:
     resolve = _link_resolver(ds, site_url)
     env = _env()
     filters = {
-        "md": lambda text: Markup(markdown_html(text, resolve)),
-        "mdi": lambda text: Markup(markdown_html(text, resolve, inline=True)),
+        "md": lambda text: pre_escaped(markdown_html(text, resolve)),
+        "mdi": lambda text: pre_escaped(markdown_html(text, resolve, inline=True)),
     }
     url = f"{site_url.rstrip('/')}/rutiner/{r.id}/" if site_url else ""
     diagrams = []

@@ -23,6 +23,7 @@ from .escape import (
     CONTROL_CHARS,
     finalize_markdown,
     html_text,
+    ics_text,
     md_inline,
     md_source,
     md_text,
@@ -562,7 +563,7 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
         ev.add("uid", f"{e['routine'].id}-{e['date'].isoformat()}-{_slug(e['title'])}@rutinebok")
         ev.add("dtstamp", stamp)
         ev.add("dtstart", e["date"])
-        ev.add("summary", e["title"])
+        ev.add("summary", ics_text(e["title"]))
         if site_url:
             ev.add("url", f"{site_url.rstrip('/')}/rutiner/{e['routine'].id}/")
         cal.add_component(ev)
@@ -576,9 +577,9 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
         ev.add("dtend", start + dt.timedelta(days=1))
         ev.add("rrule", rule)
         ev.add("transp", "TRANSPARENT")
-        ev.add("summary", f"Husk å avtale: {m.title} ({m.frequency.words})")
-        ev.add("description", f"Påminnelse. Innkaller: {rr.name(m.convener)}. Fra rutinen «{r.title}». "
-                              "Rutinen fastsetter ikke dato eller klokkeslett; avtal tidspunkt.")
+        ev.add("summary", ics_text(f"Husk å avtale: {m.title} ({m.frequency.words})"))
+        ev.add("description", ics_text(f"Påminnelse. Innkaller: {rr.name(m.convener)}. Fra rutinen «{r.title}». "
+                                       "Rutinen fastsetter ikke dato eller klokkeslett; avtal tidspunkt."))
         if site_url:
             ev.add("url", f"{site_url.rstrip('/')}/rutiner/{r.id}/#{m.id}")
         cal.add_component(ev)

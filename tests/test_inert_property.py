@@ -19,8 +19,7 @@ errors ignored, because the renderer must be inert on its own (defence in depth)
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
+import contextlib
 import functools
 import http.server
 import json
@@ -48,9 +47,9 @@ from .inert_scan import MARK, scan_site
 
 
 class _CanaryHandler(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: typing.ClassVar[list[str]] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         _CanaryHandler.hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
@@ -325,10 +324,8 @@ def browse(browser, site: Path, pages: list[str]) -> tuple[list[str], list[str]]
             page.wait_for_load_state("load")
             # Hover and focus what carries data: handlers that need a user would fire here.
             for el in page.locator("article a:visible, article img:visible").all()[:12]:
-                try:
+                with contextlib.suppress(Exception):  # hidden or detached: nothing to hover
                     el.hover(timeout=200)
-                except Exception:  # noqa: BLE001 - hidden or detached: nothing to hover
-                    pass
             dialogs += [] if page.evaluate("window.__pwned === undefined") else ["__pwned"]
         context.close()
     finally:
@@ -378,5 +375,3 @@ def test_no_payload_in_any_field_is_live_in_any_output(choice, prefix, browser, 
         assert outside == [], f"the pages asked for {outside[:5]}"
         assert _CanaryHandler.hits[hits_before:] == []
 
-
-_ = (copy, dt)  # imported for editors extending the corpus
