@@ -314,7 +314,7 @@ def _may_be_deep(text: str, limit: int) -> bool:
             return True
     if "\n" + " " * (2 * (half // 2)) in text:
         return True
-    return ("- -" in text or "? " in text) and bool(re.search(rf"^ *(?:[-?] +){{{half // 2},}}", text, re.M))
+    return ("- -" in text or "? " in text) and bool(re.search(rf"^ *(?:[-?] +){{{half // 2},}}", text, re.MULTILINE))
 
 
 def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int] | None:
