@@ -15,7 +15,7 @@ MARK = "PWN"  # every payload in the corpus carries this, to find where it ended
 
 # Elements that never belong in content made from data.
 _BAD_TAGS = {"script", "iframe", "object", "embed", "base", "form", "frame", "frameset", "applet",
-             "svg", "math", "foreignobject", "style", "link", "meta", "input", "button", "textarea",
+             "svg", "math", "foreignobject", "style", "link", "meta", "input", "textarea",
              "template", "audio", "video", "source", "track"}
 _URL_ATTRS = {"href", "src", "xlink:href", "action", "formaction", "data", "poster", "background", "srcset"}
 
