@@ -5,6 +5,7 @@ The macros never read YAML: they ask the engine's renderer, which the MkDocs hoo
 
 from __future__ import annotations
 
+from rutinebok.escape import html_text, md_text, md_url
 from rutinebok.render import plain
 
 
@@ -31,26 +32,27 @@ def define_env(env):
             note = ""
             if contact.as_of and (r.opt.today - contact.as_of).days > 3 * 365:
                 note = f" (nummeret er oppgitt i {contact.as_of.year} og ikke bekreftet senere)"
-            rows.append(f'<li><a class="rb-tel" href="{r.tel(contact.phone)}"><span class="rb-tel__number">'
-                        f'{contact.phone}</span> <span class="rb-tel__label">{plain(text)}{note}</span></a></li>')
+            rows.append(f'<li><a class="rb-tel" href="{html_text(r.tel(contact.phone))}"><span class="rb-tel__number">'
+                        f'{html_text(contact.phone)}</span> <span class="rb-tel__label">{html_text(text + note)}'
+                        '</span></a></li>')
         return '<ul class="rb-emergency" aria-label="Nødnumre">' + "".join(rows) + "</ul>"
 
     @env.macro
     def contact_card(org_id: str) -> str:
         r = renderer()
         org = r.ds.organisations[org_id]
-        lines = [f"**[{plain(org.name)}](organisasjoner/{org.id}.md)**", ""]
+        lines = [f"**[{md_text(org.name)}](organisasjoner/{org.id}.md)**", ""]
         for c in org.contacts:
-            value = (f"[{c.phone}]({r.tel(c.phone)})" if c.phone else
-                     f"[{c.email}](mailto:{c.email})" if c.email else
-                     f"[{c.web}]({c.web})" if c.web else plain(c.address))
+            value = (f"[{md_text(c.phone)}]({r.tel(c.phone)})" if c.phone else
+                     f"[{md_text(c.email)}]({md_url('mailto:' + c.email)})" if c.email else
+                     f"[{md_text(c.web)}]({md_url(c.web)})" if c.web else plain(c.address))
             lines.append(f"- {plain(c.label)}: {value}")
         return "\n".join(lines)
 
     @env.macro
     def routine_list() -> str:
         r = renderer()
-        return "\n".join(f"- [{plain(x.title)}](rutiner/{x.id}.md): {r.md(' '.join(x.summary.split()), '')}"
+        return "\n".join(f"- [{md_text(x.title)}](rutiner/{x.id}.md): {r.md(' '.join(x.summary.split()), '')}"
                          for x in sorted(r.ds.routines.values(), key=lambda x: x.title))
 
     @env.macro

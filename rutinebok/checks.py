@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+from . import safefiles
+from .escape import image_file, markdown_targets, url_scheme_text, url_verdict
 from .findings import Finding, did_you_mean
 from .load import Dataset, SourceFile
 from .model import KIND_WORDS, SIGNABLE_KINDS, Deadline, Duration, Routine
@@ -18,7 +20,7 @@ from .words import date_words
 STALE_CONTACT_YEARS = 3
 KIND_WORDS = {"organisations": "organisasjon", "roles": "rolle", "routines": "rutine",
               "laws": "lov", "documents": "dokument", "trees": "veiviser"}
-_LINK = re.compile(r"\]\(@([a-z0-9][a-z0-9-]*)(?:#([a-z0-9][a-z0-9-]*))?\)")
+_LINK = re.compile(r"^@([a-z0-9][a-z0-9-]*)(?:#([a-z0-9][a-z0-9-]*))?$")
 
 
 class Checker:
@@ -435,12 +437,12 @@ class Checker:
                          "sjekk om stegene kan gå parallelt, eller rett fristene")
 
     def check_all_links(self, src: SourceFile) -> None:
-        """@id links in every text of a file (any field can hold Markdown), found in its data."""
+        """Links and images in every text of a file (any field can hold Markdown)."""
         stack: list[tuple[tuple, object]] = [((), src.data)]
         while stack:
             path, value = stack.pop()
             if isinstance(value, str):
-                if "](@" in value:
+                if "[" in value or "<" in value:
                     self.check_links(src, path, value)
             elif isinstance(value, dict):
                 stack.extend((path + (k,), v) for k, v in value.items())
@@ -448,19 +450,77 @@ class Checker:
                 stack.extend((path + (i,), v) for i, v in enumerate(value))
 
     def check_links(self, src: SourceFile, path: tuple, text: str | None) -> None:
-        if not text or "](@" not in text:
+        """Every link and image Markdown makes of the text, in any syntax: @id links must
+        exist; other links only http(s), mailto and tel; images only from the asset folder."""
+        if not text or "[" not in text:
             return
         ids = self.ids
-        for m in _LINK.finditer(text):
-            target, anchor = m.group(1), m.group(2)
-            if target not in ids:
-                self.add(src, "RB024", "error", path, f"lenken @{target} peker på noe som ikke finnes",
-                         did_you_mean(target, ids) or "bruk id-en til en rutine, organisasjon, rolle eller lov")
-            elif anchor and target in self.ds.routines:
-                sections = [s.id for _, s in self.ds.routines[target].walk_sections()]
-                if anchor not in sections:
-                    self.add(src, "RB024", "error", path, f"rutinen {target} har ingen seksjon «{anchor}»",
-                             did_you_mean(anchor, sections))
+        for tag, target in markdown_targets(text):
+            shown = url_scheme_text(target)[:80]
+            if tag == "img":
+                if not image_file(target, self.asset_dir):
+                    self.add(src, "RB051", "error", path,
+                             f"bildet «{shown}» kan ikke vises: bilder i teksten må være filer i "
+                             "content/assets/bilder/ i repoet (aldri fra andre nettsteder)",
+                             "legg bildet i content/assets/bilder/ og skriv ![beskrivelse](bilder/navn.png)")
+                continue
+            m = _LINK.match(target.strip())
+            if m:
+                ref, anchor = m.group(1), m.group(2)
+                if ref not in ids:
+                    self.add(src, "RB024", "error", path, f"lenken @{ref} peker på noe som ikke finnes",
+                             did_you_mean(ref, ids) or "bruk id-en til en rutine, organisasjon, rolle eller lov")
+                elif anchor and ref in self.ds.routines:
+                    sections = [s.id for _, s in self.ds.routines[ref].walk_sections()]
+                    if anchor not in sections:
+                        self.add(src, "RB024", "error", path, f"rutinen {ref} har ingen seksjon «{anchor}»",
+                                 did_you_mean(anchor, sections))
+                continue
+            verdict = url_verdict(target)
+            if verdict == "ok":
+                continue
+            if verdict == "relative" and url_scheme_text(target).startswith("#"):
+                continue
+            self.add(src, "RB050", "error", path,
+                     f"lenken «{shown}» er ikke tillatt: lenker kan bare gå til https://, http://, "
+                     "mailto:, tel: eller en id (@id)",
+                     "skriv hele adressen med https://, eller [tekst](@id) for noe i rutineboka")
+
+    @property
+    def asset_dir(self):
+        return self.ds.root.parent / "content" / "assets" / "bilder"
+
+    def check_signed_files(self) -> None:
+        """signed/<routine-id>/: only regular files named <id>.pdf are read and published."""
+        repo = self.ds.root.parent
+        signed = repo / "signed"
+        if not signed.is_dir() or signed.is_symlink():
+            if signed.is_symlink():
+                self.out.append(Finding("RB052", "error", "signed er en symbolsk lenke; den leses ikke", "signed"))
+            return
+        for rid in sorted(p.name for p in signed.iterdir()):
+            _, problems = safefiles.signed_pdfs(signed / rid, repo)
+            for path, reason in problems:
+                self.out.append(Finding(
+                    "RB052", "error", f"den signerte kopien {reason}; den publiseres ikke",
+                    safefiles.display(path, repo),
+                    hint="legg inn selve PDF-en med et navn som rutine-id.pdf"))
+
+    def check_diagram(self, tree, src: SourceFile) -> None:
+        """The tree's diagram must be one Graphviz can lay out (else the build would stop)."""
+        import graphviz
+
+        from .diagram import tree_svg
+
+        try:
+            tree_svg(tree)
+        except graphviz.ExecutableNotFound:
+            return  # no Graphviz here; the build machine has it and reports there
+        except (graphviz.CalledProcessError, OSError, RuntimeError, ValueError) as exc:
+            detail = " ".join(str(getattr(exc, "stderr", "") or exc).split())[:160]
+            self.add(src, "RB056", "error", ("nodes",),
+                     f"diagrammet for veiviseren kan ikke tegnes av Graphviz ({detail})",
+                     "sjekk teksten i spørsmål og svar")
 
     # ------------------------------------------------------------------ decision trees
 
@@ -569,8 +629,10 @@ class Checker:
             self.check_routine(routine)
         for tree in self.ds.trees.values():
             self.check_tree(tree)
+            self.check_diagram(tree, self.ds.source_of(tree))
         for src in self.ds.files.values():
             self.check_all_links(src)
+        self.check_signed_files()
         self.check_ended_references()
         return self.out
 

@@ -11,19 +11,21 @@ from functools import lru_cache
 
 import graphviz
 
+from .escape import dot_label, html_text
 from .model import Tree
 
 _FONT = "DejaVu Sans"
 
 
-def _wrap(text: str, width: int = 28) -> str:
-    return "\n".join(textwrap.wrap(" ".join(text.split()), width)) or " "
+def _wrap(text: str, width: int = 28):
+    """Data text as a plain-text DOT label (escape.dot_label), wrapped to `width`."""
+    return dot_label("\n".join(textwrap.wrap(" ".join(text.split()), width)) or " ")
 
 
 def tree_graph(tree: Tree) -> graphviz.Digraph:
     g = graphviz.Digraph(name=tree.id, graph_attr={
         "rankdir": "TB", "nodesep": "0.3", "ranksep": "0.45", "bgcolor": "white",
-        "fontname": _FONT, "label": "", "tooltip": tree.title,
+        "fontname": _FONT, "label": "", "tooltip": dot_label(tree.title),
     }, node_attr={"fontname": _FONT, "fontsize": "11", "margin": "0.15,0.08", "color": "#4527a0"},
         edge_attr={"fontname": _FONT, "fontsize": "10", "color": "#444444", "fontcolor": "#222222"})
     for node in tree.nodes:
@@ -52,10 +54,6 @@ def _svg_cached(source: str) -> str:
 def tree_svg(tree: Tree) -> str:
     """The tree as an SVG document (text nodes carry the questions, outcomes and answers)."""
     svg = _svg_cached(tree_graph(tree).source)
-    title = f"<title>Diagram: {_escape(tree.title)}</title>"
-    svg = svg.replace(">", f' role="img" aria-label="Diagram: {_escape(tree.title)}">{title}', 1)
+    label = html_text("Diagram: " + tree.title)
+    svg = svg.replace(">", f' role="img" aria-label="{label}"><title>{label}</title>', 1)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + svg
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")

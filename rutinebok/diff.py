@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .escape import terminal_lines
 from .findings import Report
 from .load import Dataset, load_dataset
 from .render import SiteOptions, SiteRenderer
@@ -804,7 +805,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     except DiffError as exc:
         print(f"rutinebok diff: {exc}", file=sys.stderr)
         return exc.code
-    print((format_markdown(summary) if args.format == "markdown" else format_text(summary)).rstrip("\n"))
+    print(terminal_lines((format_markdown(summary) if args.format == "markdown" else format_text(summary))
+                         .rstrip("\n")))
     if args.strict and summary.unbumped:
         print("rutinebok diff: versjonsnummeret er ikke økt for: "
               + ", ".join(r.routine_id for r in summary.unbumped)

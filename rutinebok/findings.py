@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from .escape import terminal_text
+
 Severity = Literal["error", "warning"]
 
 SEVERITY_WORDS = {"error": "feil", "warning": "advarsel"}
@@ -51,6 +53,14 @@ CODES: dict[str, str] = {
     "RB036": "version-not-bumped",
     "RB037": "signing-by-kind",
     "RB041": "signer-unknown",
+    # Untrusted input (issue 9): data that could run, fetch or read something, or hide text.
+    "RB050": "unsafe-url",
+    "RB051": "unsafe-image",
+    "RB052": "unsafe-file",
+    "RB053": "control-character",
+    "RB054": "bidi-control",
+    "RB055": "nesting-too-deep",
+    "RB056": "diagram-failed",
 }
 
 
@@ -75,10 +85,13 @@ class Finding:
             where += f":{self.line}:{self.column}"
         path = f"{self.path}: " if self.path else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}: {SEVERITY_WORDS[self.severity]} {self.code} [{self.name}] {path}{self.message}{hint}"
+        # Messages quote data: control characters are made visible so a data file cannot
+        # rewrite the terminal or the CI log.
+        return terminal_text(f"{where}: {SEVERITY_WORDS[self.severity]} {self.code} [{self.name}] "
+                             f"{path}{self.message}{hint}")
 
     def as_dict(self) -> dict:
-        d = asdict(self)
+        d = {k: terminal_text(v) if isinstance(v, str) else v for k, v in asdict(self).items()}
         d["name"] = self.name
         return d
 

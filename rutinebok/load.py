@@ -11,6 +11,7 @@ the fast reader refuses a file, the ruamel reader runs and says exactly where an
 from __future__ import annotations
 
 import gc
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +21,20 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import Resolver
 
+from . import safefiles
+from .escape import BIDI_CHARS, CONTROL_CHARS
 from .findings import Finding, Report, did_you_mean, format_path
 from .model import FILE_KINDS, FOLDER_KINDS, Entity
 
 MAX_FILE_BYTES = 1024 * 1024  # a routine is a few kB; 1 MiB is far beyond any real file
+# Deepest nesting a data file may have, counted before any parser runs: real routines nest
+# about 12 levels; the parsers recurse per level (and libyaml's composer can crash the
+# process on tens of thousands of levels), so the limit is checked on the text first.
+MAX_DEPTH = 64
 
 _T = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
@@ -277,7 +284,7 @@ def _compose(rel: str, text: str) -> Node | None:
     except ReaderError as exc:  # a control character or similar, at a character position
         before = text[: exc.position]
         line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
-        _fail(rel, "RB001", f"tegnet {exc.character!r} er ikke tillatt i en YAML-fil", line, col,
+        _fail(rel, "RB053", f"tegnet U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} er ikke tillatt i en datafil", line, col,
               hint="fjern tegnet (ofte et usynlig kontrolltegn fra kopiering)")
     except YAMLError as exc:
         _fail(rel, "RB001", "YAML-feil: " + " ".join(str(exc).split()))
@@ -291,13 +298,93 @@ def _compose(rel: str, text: str) -> Node | None:
     return docs[0]
 
 
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _may_be_deep(text: str, limit: int) -> bool:
+    """A quick upper bound (substring searches and one C-speed regex): False when the text
+    cannot nest past `limit`, so ordinary files skip the character-by-character count."""
+    half = limit // 2
+    if text.count("[") + text.count("{") > half:
+        depth = deepest = 0
+        for ch in _BRACKET.findall(text):  # brackets anywhere, even quoted: an overestimate
+            depth = depth + 1 if ch in "[{" else max(0, depth - 1)
+            deepest = max(deepest, depth)
+        if deepest > half:
+            return True
+    if "\n" + " " * (2 * (half // 2)) in text:
+        return True
+    return ("- -" in text or "? " in text) and bool(re.search(rf"^ *(?:[-?] +){{{half // 2},}}", text, re.MULTILINE))
+
+
+def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int] | None:
+    """(line, column) where `text` nests deeper than `limit`, or None. Counted without parsing
+    and erring on the deep side: brackets [ { opened and not closed (outside quotes and
+    comments), plus block indentation and compact «- - -» entries."""
+    if not _may_be_deep(text, limit):
+        return None
+    depth = 0
+    line = 1
+    line_start = 0
+    quote = ""
+    i, n = 0, len(text)
+    at_line_start = True
+    while i < n:
+        ch = text[i]
+        if at_line_start:
+            j = i
+            while j < n and text[j] == " ":
+                j += 1
+            block = (j - i) // 2
+            while j + 1 < n and text[j] in "-?" and text[j + 1] == " ":
+                block += 1
+                if block + depth > limit:
+                    return line, j - line_start + 1
+                j += 2
+                while j < n and text[j] == " ":
+                    j += 1
+            if block + depth > limit:
+                return line, j - line_start + 1
+            at_line_start = False
+        if quote:
+            if ch == quote:
+                if quote == "'" and i + 1 < n and text[i + 1] == "'":
+                    i += 1
+                else:
+                    quote = ""
+            elif ch == "\\" and quote == '"':
+                i += 1
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return line, i - line_start + 1
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        elif ch in "\"'" and (i == 0 or text[i - 1] in " \t[{,:-\n"):
+            quote = ch
+        elif ch == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if ch == "\n":
+            line += 1
+            line_start = i + 1
+            at_line_start = True
+        i += 1
+    return None
+
+
 def read_yaml(path: Path, rel: str) -> SourceFile:
     """Read one file safely. Raises DataError with a positioned finding on any problem."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    try:
+        raw = safefiles.read_bytes(path, MAX_FILE_BYTES)
+    except safefiles.UnsafeFile as exc:
+        _fail(rel, "RB052", f"filen {exc}; bare vanlige filer i repoet leses",
+              hint="legg inn selve filen i data/, ikke en lenke")
+    except ValueError as exc:
+        size = exc.args[0]
         _fail(rel, "RB006", f"filen er {size / 1_048_576:.1f} MiB; en datafil kan være høyst "
               f"{MAX_FILE_BYTES // 1_048_576} MiB", hint="del den opp, eller sjekk at det er riktig fil")
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -308,6 +395,10 @@ def read_yaml(path: Path, rel: str) -> SourceFile:
         _fail(rel, "RB004", f"filen er ikke UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
               hint="lagre filen som UTF-8 i redigeringsprogrammet")
     text = text.removeprefix("\ufeff")
+    deep = nesting_depth(text)
+    if deep:
+        _fail(rel, "RB055", f"verdiene er nøstet mer enn {MAX_DEPTH} nivåer inn i hverandre; "
+              "det er ikke en datafil", *deep, hint="sjekk klammeparentesene [ ] og { } og innrykket")
     try:
         data = _fast_load(text)
         if isinstance(data, dict):
@@ -318,7 +409,7 @@ def read_yaml(path: Path, rel: str) -> SourceFile:
         root = _compose(rel, text)
         data = _construct(rel, root, (), set())
     except RecursionError:
-        _fail(rel, "RB001", "verdiene er nøstet for dypt inn i hverandre til å være en datafil")
+        _fail(rel, "RB055", "verdiene er nøstet for dypt inn i hverandre til å være en datafil")
     except DataError as err:
         tab = _indent_tab(text) if err.findings[0].code == "RB001" else None
         if tab:  # libyaml's words for a tab in the indentation are confusing: say it plainly
@@ -379,7 +470,10 @@ def _unwrap(annotation: Any) -> Any:
 _PATTERN_WORDS = {
     "phone": "ugyldig telefonnummer (skriv f.eks. «69 25 40 40», «+47 69 25 40 40» eller «116 006»)",
     "email": "ugyldig e-postadresse",
-    "web": "ugyldig nettadresse (den må begynne med https:// eller http://)",
+    "web": "ugyldig nettadresse (den må begynne med https:// eller http://, og kan ikke ha mellomrom, < > \" eller '",
+    "url": "ugyldig nettadresse (den må begynne med https:// eller http://, og kan ikke ha mellomrom, < > \" eller '",
+    "file": "ugyldig filsti (skriv en sti i repoet, f.eks. sources/001_rutine.txt, uten .. og uten / først)",
+    "signed_copy": "ugyldig filsti (skriv en sti i repoet, f.eks. signed/rutine-id/rutine-id.pdf)",
     "official_id": "ugyldig Lovdata-id (skriv f.eks. LOV-2009-06-19-44)",
     "id": "ugyldig id: bruk små bokstaver a–z, sifre og bindestrek",
 }
@@ -474,15 +568,53 @@ class Dataset:
         return out
 
 
-def _rel(path: Path, base: Path) -> str:
+def _rel(path: Path, base: Path, data_dir: Path | None = None) -> str:
+    """The path as shown in findings and on pages: never an absolute path of the build machine."""
     try:
         return str(path.relative_to(base))
     except ValueError:
+        if data_dir is not None:
+            return str(Path(data_dir.name) / path.relative_to(data_dir))
         return str(path)
 
 
 def data_files(data_dir: Path) -> list[Path]:
-    return sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml"))
+    """The data files that may be read: regular files inside data_dir (no symbolic links)."""
+    return safefiles.walk(data_dir, (".yml", ".yaml"))[0]
+
+
+_SUSPECT = re.compile("[\\\\\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def text_findings(source: SourceFile) -> list[Finding]:
+    """NUL and other control characters in values (errors), bidirectional controls (warnings).
+
+    YAML refuses most of them written raw, but escapes in double quotes ("\\0", "\\e",
+    "\\u202e") put them in values; only files with a backslash or such a character are walked."""
+    if not _SUSPECT.search(source.text):
+        return []
+    out: list[Finding] = []
+    stack: list[tuple[tuple, Any]] = [((), source.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((path + (k,), v) for k, v in value.items())
+            stack.extend((path + (k,), k) for k in value if _SUSPECT.search(k))
+        elif isinstance(value, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(value))
+        elif isinstance(value, str):
+            m = CONTROL_CHARS.search(value)
+            if m:
+                out.append(source.finding(
+                    "RB053", "error", path, f"teksten har kontrolltegnet U+{ord(m.group(0)):04X} "
+                    f"(tegn {m.start() + 1}); det kan skjule eller endre tekst", "fjern tegnet"))
+            m = BIDI_CHARS.search(value)
+            if m:
+                out.append(source.finding(
+                    "RB054", "warning", path, f"teksten har retningstegnet U+{ord(m.group(0)):04X} "
+                    f"(tegn {m.start() + 1}), som kan få teksten til å se annerledes ut enn den er",
+                    "fjern tegnet hvis det ikke trengs for arabisk eller hebraisk tekst"))
+    return sorted(out, key=lambda f: (f.line, f.column))
 
 
 def load_dataset(data_dir: Path, report: Report, display_base: Path | None = None) -> Dataset:
@@ -506,8 +638,14 @@ def _load_dataset(data_dir: Path, report: Report, display_base: Path | None) -> 
     if not data_dir.is_dir():
         report.add(Finding("RB005", "error", f"fant ikke datamappen {data_dir}", str(data_dir)))
         return ds
-    for path in data_files(data_dir):
-        rel = _rel(path, base)
+    paths, unsafe = safefiles.walk(data_dir, (".yml", ".yaml"))
+    for path, reason in unsafe:
+        rel = _rel(path, base, data_dir)
+        report.add(Finding("RB052", "error", f"{path.name} {reason}; bare vanlige filer i repoet leses",
+                           rel, hint="legg inn selve filen i data/, ikke en lenke"))
+        ds.failed_files.append(rel)
+    for path in paths:
+        rel = _rel(path, base, data_dir)
         sub = path.relative_to(data_dir)
         folder = sub.parts[0] if len(sub.parts) > 1 else None
         if folder in FOLDER_KINDS and len(sub.parts) == 2:
@@ -528,6 +666,7 @@ def _load_dataset(data_dir: Path, report: Report, display_base: Path | None) -> 
             ds.failed_files.append(rel)
             continue
         ds.files[rel] = source
+        report.extend(text_findings(source))
         if folder is None:
             setattr(ds, sub.name.removesuffix(".yml"), entity)
             continue

@@ -22,6 +22,8 @@ from rutinebok.address import (
     require_public_site_url,
 )
 from rutinebok.checks import run_checks
+from rutinebok.csp import POLICY, with_policy
+from rutinebok.escape import sanitize_html
 from rutinebok.findings import Report
 from rutinebok.helpseeker import PathError
 from rutinebok.load import load_dataset
@@ -77,6 +79,7 @@ def on_config(config):
     _state.update(ds=ds, report=report, options=options, root=root, data_dir=data_dir, renderer=renderer,
                   draft=draft, public_url="" if draft else config.site_url)
     config.extra["rutinebok_runtime"] = renderer  # for the macros in macros/main.py
+    config.extra["rutinebok_csp"] = POLICY
     return config
 
 
@@ -111,9 +114,11 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_page_content(html: str, page, config, files) -> str:
-    """Tables get their column headings on every cell, so they stack into cards on a phone;
-    the first use of each glossary term opens its explanation on tap."""
-    html = label_table_cells(html)
+    """Every page's content first through the HTML allowlist (escape.sanitize_html): whatever a
+    template or Markdown let through, no script, event handler, style or unsafe link is left.
+    Then tables get their column headings on every cell, so they stack into cards on a phone;
+    the first use of each glossary term opens its explanation on tap (terms.py escapes)."""
+    html = label_table_cells(str(sanitize_html(html)))
     if page.file.src_uri == "ordliste.md":
         return html
     depth = page.url.count("/")
@@ -127,6 +132,14 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         markdown = (f'!!! danger "{DRAFT_TITLE}"\n    Dette er en lokal forhåndsvisning, ikke det publiserte '
                     "nettstedet. PDF-ene har ingen QR-kode og skal ikke signeres.\n\n" + markdown)
     return markdown
+
+
+def on_post_page(output: str, page, config) -> str:
+    return with_policy(output)
+
+
+def on_post_template(output_content: str, template_name: str, config) -> str:
+    return with_policy(output_content)  # 404.html
 
 
 def on_serve(server, config, builder):

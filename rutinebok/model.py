@@ -35,6 +35,17 @@ Markdown = Annotated[str, Field(min_length=1, pattern=r"\S", description="Tekst 
 # Text a reader sees as a label or heading: must have at least one visible character.
 Label = Annotated[str, Field(min_length=1, pattern=r"\S")]
 
+# Contact formats are strict so nothing but an address can get in: no < > " ' ` spaces,
+# backslashes or control characters, and web addresses only with http(s) and a host name.
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$"
+WEB_PATTERN = (r"^https?://[A-Za-z0-9æøåÆØÅ](?:[A-Za-z0-9æøåÆØÅ-]*[A-Za-z0-9æøåÆØÅ])?"
+               r"(?:\.[A-Za-z0-9æøåÆØÅ](?:[A-Za-z0-9æøåÆØÅ-]*[A-Za-z0-9æøåÆØÅ])?)*\.[A-Za-z]{2,}(?::\d{1,5})?"
+               r"(?:[/?#][A-Za-z0-9æøåÆØÅ._~!$&*+,;=:@%/?#-]*)?$")
+Web = Annotated[str, Field(pattern=WEB_PATTERN, description="Nettadresse som begynner med https://.")]
+# A file in the repository, relative to its root: no .., no absolute path, no odd characters.
+REPO_PATH_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$"
+RepoPath = Annotated[str, Field(pattern=REPO_PATH_PATTERN, description="Sti til en fil i repoet.")]
+
 _DURATION_RE = re.compile(
     r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?)?$"
 )
@@ -165,10 +176,10 @@ class Contact(Strict):
     phone: Annotated[
         str | None, Field(pattern=r"^(\+47 ?)?(\d{3} ?\d{3}|\d{2} ?\d{2} ?\d{2} ?\d{2}|\d{3} ?\d{2} ?\d{3}|1\d{2})$")
     ] = Field(None, description="Telefonnummer, f.eks. «69 25 40 40» eller «116 006».")
-    email: Annotated[str | None, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")] = Field(
+    email: Annotated[str | None, Field(pattern=EMAIL_PATTERN)] = Field(
         None, description="Offentlig e-postadresse for tjenesten (aldri en privatperson)."
     )
-    web: Annotated[str | None, Field(pattern=r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$")] = Field(
+    web: Annotated[str | None, Field(pattern=WEB_PATTERN)] = Field(
         None, description="Nettadresse, med https://."
     )
     address: str | None = Field(None, description="Besøks- eller postadresse.")
@@ -311,7 +322,7 @@ class Document(Entity):
     measures: list[Measure] = Field(default_factory=list)
     superseded: bool = Field(False, description="Dokumentet er erstattet av et nyere.")
     superseded_note: str | None = None
-    url: str | None = None
+    url: Web | None = None
     source: SourceRef
 
 
@@ -334,8 +345,8 @@ class Source(Strict):
     id: Id
     title: str
     kind: Literal["dokument", "nettside", "prosjektbrief"]
-    file: str | None = Field(None, description="Filen med kildeteksten, relativt til repoet.")
-    url: str | None = None
+    file: RepoPath | None = Field(None, description="Filen med kildeteksten, relativt til repoet.")
+    url: Web | None = None
     date: dt.date | None = None
     date_note: str | None = None
 
@@ -601,7 +612,7 @@ class Signing(Strict):
     place: str | None = None
     date: dt.date | None = None
     signatories: list[Signatory] = Field(min_length=1)
-    signed_copy: str | None = Field(None, description="Sti til signert kopi, hvis den finnes.")
+    signed_copy: RepoPath | None = Field(None, description="Sti til signert kopi, hvis den finnes.")
     note: str | None = None
 
 
@@ -633,7 +644,7 @@ class ChangeLogEntry(Strict):
 class Attachment(Strict):
     id: Id
     title: str
-    file: str | None = Field(None, description="Filen, når vi har den. Tom når bare tittelen er kjent.")
+    file: RepoPath | None = Field(None, description="Filen, når vi har den. Tom når bare tittelen er kjent.")
     note: str | None = None
 
 

@@ -33,8 +33,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, safefiles
 from .address import DRAFT_TITLE, SITE_URL_ENV, AddressError, require_public_site_url
+from .escape import ASSET_DIR, ASSET_URL, pre_escaped, sanitize_html
 from .findings import Report, did_you_mean
 from .load import Dataset, load_dataset
 from .words import join_words
@@ -223,7 +224,10 @@ def markdown_html(text: str | None, resolve=None, inline: bool = False) -> str:
         return ""
     md = _markdown()
     md.reset()
-    out = md.convert(md_safe(text, resolve))
+    # Images from the asset folder only, as files the url_fetcher serves; then the allowlist:
+    # in a PDF a link is absolute (http(s), mailto, tel) or an anchor in the document.
+    out = str(sanitize_html(md.convert(md_safe(text, resolve, image_base=_ASSET_BASE)), relative=False,
+                            image_prefix=_ASSET_BASE + ASSET_URL))
     # "står under [Hvem skal være koordinator?](…)." would print "koordinator?."
     out = _END_INSIDE_MARKUP.sub(r"\1\2", out)
     if inline and out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
@@ -258,6 +262,33 @@ def diagram_fit(svg: str) -> DiagramFit | None:
         if smallest * scale >= MIN_DIAGRAM_PT:
             return DiagramFit(page, round(width * scale, 1), round(smallest * scale, 1))
     return None
+
+
+# Image targets in data text become file URLs in the repository's asset folder.
+_ASSET_BASE = ASSET_DIR.parent.parent.as_uri() + "/"
+
+
+def project_url_fetcher():
+    """WeasyPrint's only way to read anything: the project's own templates, the fonts, the
+    asset folder and data: URLs made by the build (QR code, diagrams). Every other URL or
+    path, and every network address, is refused (WeasyPrint leaves the resource out)."""
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import URLFetcher
+
+    class ProjectURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+                path = Path(unquote(parts.path))
+                for allowed in (TEMPLATES, FONT_DIR, ASSET_DIR):
+                    if allowed.is_dir() and safefiles.problem(path, allowed) == "":
+                        return super().fetch(path.resolve().as_uri(), headers)
+            raise ValueError(f"rutinebok henter ikke {url[:80]!r} inn i PDF-en (bare prosjektets egne filer)")
+
+    return ProjectURLFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
 
 
 def _qr(url: str) -> str:
@@ -369,6 +400,7 @@ def _env():
     env.filters["sentence"] = sentence
     env.filters["clauses"] = clauses
     env.globals["sentences"] = sentences
+    env.filters.pop("safe", None)  # raw markup only as Markup from rutinebok.escape
     return env
 
 
@@ -394,7 +426,6 @@ def _only_absolute_links(html: str) -> str:
 def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str, draft: bool = False) -> str:
     """The print HTML of one routine (WeasyPrint's input)."""
     import graphviz
-    from markupsafe import Markup
 
     from .diagram import tree_svg
     from .model import KIND_WORDS
@@ -405,8 +436,8 @@ def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str, draft: b
     resolve = _link_resolver(ds, site_url)
     env = _env()
     filters = {
-        "md": lambda text: Markup(markdown_html(text, resolve)),
-        "mdi": lambda text: Markup(markdown_html(text, resolve, inline=True)),
+        "md": lambda text: pre_escaped(markdown_html(text, resolve)),
+        "mdi": lambda text: pre_escaped(markdown_html(text, resolve, inline=True)),
     }
     url = f"{site_url.rstrip('/')}/rutiner/{r.id}/" if site_url else ""
     diagrams = []
@@ -550,7 +581,7 @@ def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str, draft: boo
             pdf.info[key] = pydyf.String(value)
 
     with _source_date_epoch(_epoch(r)):
-        document = HTML(string=html, base_url=str(TEMPLATES)).render()
+        document = HTML(string=html, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher()).render()
         _with_archive_xmp(document, meta)
         pdf = document.write_pdf(pdf_variant="pdf/a-2b", pdf_tags=True, pdf_identifier=ident,
                                  output_intent="srgb", finisher=finisher)

@@ -8,7 +8,6 @@ attributes or script links into the page.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 from collections import defaultdict
@@ -20,6 +19,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import __version__
+from .escape import (
+    CONTROL_CHARS,
+    finalize_markdown,
+    html_text,
+    ics_text,
+    md_inline,
+    md_source,
+    md_text,
+    md_url,
+    pre_escaped,
+)
 from .findings import Finding
 from .load import Dataset
 from .model import KIND_WORDS, STATUS_WORDS, Block, Deadline, Organisation, Role, Routine, TimeRule
@@ -33,42 +43,26 @@ HELP_PATHS = [("hjelp/bor-pa-krisesenteret.md", "helpseeker_crisis_centre.md.j2"
 
 FOLDERS = {"routines": "rutiner", "organisations": "organisasjoner", "roles": "roller", "trees": "veivisere"}
 
-_SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|tel:|#|@|\.\.?/|[a-z0-9-]+\.md)", re.IGNORECASE)
-_MD_LINK = re.compile(r"\]\(([^)\s]*)([^)]*)\)")
 
 
-def md_safe(text: str | None, resolve=None) -> str:
-    """Data Markdown made safe to embed: no raw HTML, no attribute lists, no script links.
+def md_safe(text: str | None, resolve=None, image_base: str | None = None) -> Markup:
+    """Data Markdown made inert before Markdown runs (see escape.md_source)."""
+    return md_source(text, resolve, image_base)
 
-    Escaping < > & makes any HTML literal text; escaping { stops attr_list from adding
-    attributes such as onclick; links keep only http(s), mailto, tel and internal targets.
+
+def plain(text: str | None) -> Markup:
+    """Data Markdown on one line, for headings, table cells and list items."""
+    return md_inline(text)
+
+
+def yaml_text(text: str | None) -> Markup:
+    """A one-line plain-text value for YAML front matter (JSON strings are YAML).
+
+    The theme prints title and description into HTML (text and attributes) without
+    escaping them, so the value is HTML-escaped here, once (tests/test_inert.py reads it back).
     """
-    if not text:
-        return ""
-    out = html.escape(text, quote=False).replace("{", "&#123;").replace("}", "&#125;")
-
-    def link(m: re.Match) -> str:
-        target = m.group(1)
-        if target.startswith("@") and resolve is not None:
-            ref, _, anchor = target[1:].partition("#")
-            href = resolve(ref)
-            return f"]({href}{'#' + anchor if anchor else ''}{m.group(2)})" if href else "](#)"
-        if _SAFE_SCHEMES.match(target) or not target:
-            return m.group(0)
-        return "](#)"  # javascript:, data: and other schemes are dropped
-
-    return _MD_LINK.sub(link, out)
-
-
-def plain(text: str | None) -> str:
-    """One line of text for attributes, table cells and front matter."""
-    return " ".join(md_safe(text).split()).replace("|", "\\|")
-
-
-def yaml_text(text: str | None) -> str:
-    """A one-line value safe in YAML front matter (JSON strings are YAML)."""
-    # Themes put title and description into HTML attributes unescaped: escape quotes too.
-    return json.dumps(" ".join(md_safe(text).replace('"', "&quot;").split()), ensure_ascii=False)
+    line = " ".join(CONTROL_CHARS.sub(" ", text or "").split())
+    return pre_escaped(json.dumps(str(html_text(line)), ensure_ascii=False))
 
 
 def search_terms(terms: list[str] | None) -> Markup:
@@ -133,20 +127,25 @@ class SiteRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-            autoescape=False,  # output is Markdown; data text is escaped by md_safe explicitly
+            # Output is Markdown: whatever a template prints is escaped as plain Markdown text
+            # (finalize) unless it is Markup from the escape module; there is no `safe` filter.
+            autoescape=True,
+            finalize=finalize_markdown,
         )
+        self.env.filters.pop("safe", None)
         self.env.filters.update(md=self.md, plain=plain, date=self.date, short_date=short_date,
                                 yaml_text=yaml_text, search_terms=search_terms,
-                                search_terms_front=search_terms_front, slug=anchor_slug)
+                                search_terms_front=search_terms_front, slug=anchor_slug, url=md_url,
+                                heading=lambda level: pre_escaped("#" * int(level)))
         self.env.globals.update(
             r=self, kind_words=KIND_WORDS, version=__version__, today=options.today,
         )
 
     # ------------------------------------------------------------------ helpers for templates
 
-    def md(self, text: str | None, base: str = "../") -> str:
-        """Data Markdown made safe, with @id links resolved to site paths."""
-        return md_safe(text, lambda ref: self.href(ref, base))
+    def md(self, text: str | None, base: str = "../") -> Markup:
+        """Data Markdown made inert, with @id links resolved to site paths."""
+        return md_source(text, lambda ref: self.href(ref, base), image_base=str(base))
 
     @staticmethod
     def date(value: dt.date | None) -> str:
@@ -155,8 +154,10 @@ class SiteRenderer:
     def name(self, ref: str) -> str:
         if "/" in ref:
             org_id, _, cid = ref.partition("/")
-            org = self.ds.organisations[org_id]
-            contact = next(c for c in org.contacts if c.id == cid)
+            org = self.ds.organisations.get(org_id)
+            contact = next((c for c in org.contacts if c.id == cid), None) if org else None
+            if contact is None:
+                return ref  # e.g. a party named in a signed PDF that the data does not know
             return f"{org.short_name or org.name}: {contact.label}"
         if ref in self.ds.organisations:
             o = self.ds.organisations[ref]
@@ -177,14 +178,14 @@ class SiteRenderer:
                 return f"{base}{folder}/{ref}.md"
         return f"{base}lover.md#{ref}" if ref in self.ds.laws else ""
 
-    def link(self, ref: str, base: str = "../") -> str:
+    def link(self, ref: str, base: str = "../") -> Markup:
         target = self.href(ref, base)
-        label = plain(self.name(ref))
-        out = f"[{label}]({target})" if target else label
+        label = md_text(self.name(ref))
+        out = pre_escaped(f"[{label}]({md_url(target)})") if target else label
         successor = self.successor(ref)
         if successor is not None:
             # An organisation that merged or was renamed is never shown as if it still existed.
-            out += f" (nå {self.link(successor.id, base)})"
+            out = pre_escaped(f"{out} (nå {self.link(successor.id, base)})")
         return out
 
     # ------------------------------------------------------------------ organisations that ended
@@ -209,19 +210,27 @@ class SiteRenderer:
 
     HOW_WORDS: ClassVar[dict[str, str]] = {"sammenslått": "ble slått sammen med"}
 
-    def ended_words(self, org: Organisation, base: str = "../", links: bool = True) -> str:
-        """«NAV Rygge ble slått sammen med NAV Moss 1. januar 2020.» (plain text when not `links`)."""
+    def ended_words(self, org: Organisation, base: str = "../", links: bool = True) -> Markup | str:
+        """«NAV Rygge ble slått sammen med NAV Moss 1. januar 2020.»: Markdown with a link to the
+        successor, or plain text when not `links` (for banners, which escape it themselves)."""
         successor = self.successor(org.id)
-        how = self.HOW_WORDS.get(org.ended_how or "", "opphørte")
         name = org.short_name or org.name
+        when = date_words(org.ended_on)
         if successor is None:
-            return f"{name} {'ble nedlagt' if org.ended_how == 'nedlagt' else 'opphørte'} {date_words(org.ended_on)}."
-        target = (self.link(successor.id, base) if links else successor.short_name or successor.name)
+            text = f"{name} {'ble nedlagt' if org.ended_how == 'nedlagt' else 'opphørte'} {when}."
+            return md_text(text) if links else text
+        succ_name = successor.short_name or successor.name
         if org.ended_how == "nytt-navn":
-            return f"{name} fikk nytt navn {date_words(org.ended_on)} og heter nå {target}."
-        if org.ended_how == "sammenslått":
-            return f"{name} {how} {target} {date_words(org.ended_on)}."
-        return f"{name} opphørte {date_words(org.ended_on)}. Oppgavene ligger nå hos {target}."
+            parts = (f"{name} fikk nytt navn {when} og heter nå ", ".")
+        elif org.ended_how == "sammenslått":
+            parts = (f"{name} {self.HOW_WORDS['sammenslått']} ", f" {when}.")
+        else:
+            parts = (f"{name} opphørte {when}. Oppgavene ligger nå hos ", ".")
+        if not links:
+            return parts[0] + succ_name + parts[1]
+        # md_text trims the pieces: put back the spaces around the link.
+        after = (" " if parts[1].startswith(" ") else "") + str(md_text(parts[1]))
+        return pre_escaped(f"{md_text(parts[0])} {self.link(successor.id, base)}{after}")
 
     def contact_rows(self, refs: list[str]) -> list[tuple]:
         """(organisation, contact, names of ended organisations it now also serves, or '') for contact
@@ -254,8 +263,8 @@ class SiteRenderer:
     def name_list(self, refs: list[str]) -> str:
         return ", ".join(self.name(x) for x in refs)
 
-    def links(self, refs: list[str], base: str = "../") -> str:
-        return ", ".join(self.link(x, base) for x in refs)
+    def links(self, refs: list[str], base: str = "../") -> Markup:
+        return Markup(", ").join(self.link(x, base) for x in refs)
 
     @staticmethod
     def rule_words(rule: TimeRule) -> str:
@@ -297,22 +306,24 @@ class SiteRenderer:
             return ""
         return next((s.title for s in self.ds.sources.sources if s.id == ref.document), "")
 
-    def source_link(self, ref) -> str:
+    def source_link(self, ref) -> Markup:
         """A cited source as a Markdown link (its web address) or its title."""
         src = next((s for s in self.ds.sources.sources if s.id == ref.document), None) if ref else None
         if src is None:
-            return ""
-        return f"[{plain(src.title)}]({src.url})" if src.url and src.url.startswith("https://") else plain(src.title)
+            return pre_escaped("")
+        if src.url and src.url.startswith("https://"):
+            return pre_escaped(f"[{plain(src.title)}]({md_url(src.url)})")
+        return plain(src.title)
 
-    def caution_markdown(self, caution, base: str = "../") -> str:
+    def caution_markdown(self, caution, base: str = "../") -> Markup:
         """A block's caution for the site: the reader's text, then the rule it points to."""
-        out = self.md(caution.text, base)
+        out = str(self.md(caution.text, base))
         law = self.ds.laws.get(caution.law) if caution.law else None
         if law is not None:
             label = plain(f"{law.title}{' ' + caution.paragraph if caution.paragraph else ''}")
             url = law.lovdata_url
-            out += "\n\n" + (f"Les [{label}]({url}) på Lovdata." if url else f"Se {label}.")
-        return out
+            out += "\n\n" + (f"Les [{label}]({md_url(url)}) på Lovdata." if url else f"Se {label}.")
+        return pre_escaped(out)
 
     def tree_targets(self, routine_id: str) -> set[str]:
         """Sections of a routine that decision trees send readers to."""
@@ -364,8 +375,8 @@ class SiteRenderer:
         return ""
 
     @staticmethod
-    def tel(phone: str) -> str:
-        return "tel:" + re.sub(r"[^\d+]", "", phone)
+    def tel(phone: str) -> Markup:
+        return pre_escaped("tel:" + re.sub(r"[^\d+]", "", phone))
 
     def banners(self, r: Routine) -> list[Banner]:
         """Warnings a reader must see at the top of a routine, made from the check's findings."""
@@ -480,7 +491,7 @@ class SiteRenderer:
                     queue.append(child)
         return parents
 
-    def tree_outline(self, tree) -> str:
+    def tree_outline(self, tree) -> Markup:
         """The tree as nested Markdown lists: the diagram's text version."""
         nodes = {n.id: n for n in tree.nodes}
         lines: list[str] = []
@@ -492,7 +503,7 @@ class SiteRenderer:
             pad = "    " * depth
             prefix = f"{plain(label)}: " if label else ""
             if node.outcome is not None:
-                who = f" ({plain(self.links(node.outcome.responsible, '../'))})" if node.outcome.responsible else ""
+                who = f" ({self.links(node.outcome.responsible, '../')})" if node.outcome.responsible else ""
                 lines.append(f"{pad}- {prefix}**Svar: {plain(node.outcome.title)}**{who}")
                 continue
             lines.append(f"{pad}- {prefix}{plain(node.question)}")
@@ -502,7 +513,7 @@ class SiteRenderer:
             for opt in reversed(node.options):
                 if opt.next in nodes:
                     stack.append((opt.next, depth + 1, opt.label))
-        return "\n".join(lines)
+        return pre_escaped("\n".join(lines))
 
     def trees_of(self, routine_id: str) -> list:
         return [t for t in self.ds.trees.values() if t.routine == routine_id]
@@ -652,6 +663,8 @@ class SiteRenderer:
                 for _, section in r.walk_sections() for b in section.blocks if b.kind == "meeting"]
 
     def render(self, template: str, **ctx) -> str:
+        if "base" in ctx:
+            ctx["base"] = pre_escaped(ctx["base"])  # a constant path prefix, not data
         return self.env.get_template(template).render(**ctx)
 
     def pages(self) -> dict[str, str]:
@@ -693,9 +706,17 @@ class SiteRenderer:
 
     def assets(self) -> dict[str, bytes]:
         """Binary files beside the pages: one SVG diagram per decision tree."""
+        import graphviz
+
         from .diagram import tree_svg
 
-        return {f"veivisere/{t.id}.svg": tree_svg(t).encode("utf-8") for t in self.ds.trees.values()}
+        out = {}
+        for t in self.ds.trees.values():
+            try:
+                out[f"veivisere/{t.id}.svg"] = tree_svg(t).encode("utf-8")
+            except (graphviz.CalledProcessError, OSError, RuntimeError):
+                continue  # the check reports it (RB056); the page keeps its text version
+        return out
 
     def glossary_terms(self) -> list:
         from .terms import GlossaryTerm
@@ -733,7 +754,7 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
         ev.add("uid", f"{e['routine'].id}-{e['date'].isoformat()}-{_slug(e['title'])}@rutinebok")
         ev.add("dtstamp", stamp)
         ev.add("dtstart", e["date"])
-        ev.add("summary", e["title"])
+        ev.add("summary", ics_text(e["title"]))
         if site_url:
             ev.add("url", f"{site_url.rstrip('/')}/rutiner/{e['routine'].id}/")
         cal.add_component(ev)
@@ -747,9 +768,9 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
         ev.add("dtend", start + dt.timedelta(days=1))
         ev.add("rrule", rule)
         ev.add("transp", "TRANSPARENT")
-        ev.add("summary", f"Husk å avtale: {m.title} ({m.frequency.words})")
-        ev.add("description", f"Påminnelse. Innkaller: {rr.name(m.convener)}. Fra rutinen «{r.title}». "
-                              "Rutinen fastsetter ikke dato eller klokkeslett; avtal tidspunkt.")
+        ev.add("summary", ics_text(f"Husk å avtale: {m.title} ({m.frequency.words})"))
+        ev.add("description", ics_text(f"Påminnelse. Innkaller: {rr.name(m.convener)}. Fra rutinen «{r.title}». "
+                                       "Rutinen fastsetter ikke dato eller klokkeslett; avtal tidspunkt."))
         if site_url:
             ev.add("url", f"{site_url.rstrip('/')}/rutiner/{r.id}/#{m.id}")
         cal.add_component(ev)

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import safefiles
 from .findings import did_you_mean
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -1355,11 +1356,15 @@ def signing_status(ds, signed_dir: Path, data_dir: Path | None = None) -> dict[s
         st = RoutineSigning(routine=rid, paper=_paper(routine))
         folder = signed_dir / rid
         valid: dict[str, dict] = {}
-        for pdf in sorted(folder.glob("*.pdf")) if folder.is_dir() else []:
+        # Only regular files named <id>.pdf inside the repository (safefiles.signed_pdfs);
+        # the check reports the others (RB052). A copy that cannot be read is shown as such.
+        for pdf in safefiles.signed_pdfs(folder, signed_dir.parent)[0]:
             try:
                 rep = verify_pdf(pdf, [], ds=ds)
-            except SignError as exc:
-                st.copies.append({"file": pdf.name, "error": str(exc)})
+            except Exception as exc:  # noqa: BLE001 - any unreadable copy, never the build
+                message = str(exc) if isinstance(exc, SignError) else "PDF-en kan ikke leses"
+                st.copies.append({"file": pdf.name, "error": message.replace(str(pdf.parent), "")
+                                  .replace(str(signed_dir.resolve()), "signed")})
                 continue
             if rep.routine and rep.routine != rid:
                 st.copies.append({"file": pdf.name, "error": f"kopien gjelder rutinen «{rep.routine}», ikke «{rid}»"})

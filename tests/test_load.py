@@ -234,7 +234,7 @@ def test_tab_inside_a_literal_block_is_text_not_indentation(tmp_path):
 def test_control_character_is_refused_with_its_position(tmp_path):
     """Today: RB001 with line 0 and ruamel's English text ('... in "<unicode string>",
     position 13'), although the position of the character is known."""
-    f = one(refused(tmp_path, "id: x\nname: a\x01b\n"), "RB001")
+    f = one(refused(tmp_path, "id: x\nname: a\x01b\n"), "RB053")
     assert (f.line, f.column) == (2, 8), f.format()
     assert "<unicode string>" not in f.message and "\n" not in f.message, f.format()
 

@@ -12,6 +12,7 @@ import pytest
 from rutinebok.checks import Checker
 from rutinebok.cli import main
 from rutinebok.diagram import tree_svg
+from rutinebok.escape import md_text
 from rutinebok.findings import Finding
 from rutinebok.generate import generated_tree
 from rutinebok.load import SourceFile
@@ -99,7 +100,7 @@ def test_every_path_of_every_real_tree_ends_in_an_outcome_that_renders(real):
             assert f"Svar: {outcome.title}" in page
             for ref in outcome.responsible + outcome.contacts:
                 assert renderer.href(ref), f"{tree.id}: {ref} does not resolve"
-                assert renderer.name(ref.partition("/")[0]) in page
+                assert md_text(renderer.name(ref.partition("/")[0])) in page  # as Markdown text
             for ref in outcome.contacts:
                 for org, contact, _ in renderer.contact_rows([ref]):  # successors for merged offices
                     value = contact.phone or contact.email or contact.web or contact.address
