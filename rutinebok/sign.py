@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import safefiles
+from .escape import terminal_lines
 from .findings import did_you_mean
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -1470,7 +1471,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rep.as_dict(args.allow_unsigned), ensure_ascii=False, indent=2))
     else:
-        print(format_report(rep, args.allow_unsigned))
+        # Names and subjects come from the PDF (untrusted): controls shown, never sent to the terminal.
+        print(terminal_lines(format_report(rep, args.allow_unsigned)))
     return rep.exit_code(args.allow_unsigned)
 
 

@@ -115,7 +115,9 @@ def browser():
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
+    # The harness injects scripts (axe, wait_for_function) that the site's CSP rightly blocks;
+    # the CSP itself is tested with contexts that do not bypass it (tests/test_inert.py).
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO", bypass_csp=True)
     pg = context.new_page()
     yield pg
     context.close()
@@ -123,7 +125,7 @@ def page(browser):
 
 @pytest.fixture()
 def phone(browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="nb-NO",
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="nb-NO", bypass_csp=True,
                                   is_mobile=True, has_touch=True, device_scale_factor=2)
     pg = context.new_page()
     yield pg

@@ -278,6 +278,7 @@ def build_everything(tmp: Path, data: Path, monkeypatch) -> Path:
     monkeypatch.setattr(rutinebok.findings, "Report", _NoErrors)
     monkeypatch.setenv("RUTINEBOK_DATA", str(data))
     monkeypatch.setenv("RUTINEBOK_TODAY", TODAY.isoformat())
+    monkeypatch.setenv("RUTINEBOK_SITE_URL", "https://rutiner.example.no/")  # a publication build
     monkeypatch.chdir(tmp)
     site = tmp / "site"
     config = load_config(str(_config(tmp)), site_dir=str(site), strict=False)

@@ -63,7 +63,7 @@ def test_every_page_reads_at_360_px(phone, site_url, site_dir):
 
 @pytest.fixture()
 def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900}, locale="nb-NO")
     pg = context.new_page()
     yield pg
     context.close()
@@ -91,7 +91,7 @@ READER_PAGES = {
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_reader_pages_are_axe_clean_and_fit(browser, site_url, width):
-    context = browser.new_context(viewport={"width": width, "height": 800}, locale="nb-NO",
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 800}, locale="nb-NO",
                                   is_mobile=width < 700, has_touch=width < 700)
     pg = context.new_page()
     try:
@@ -132,7 +132,7 @@ OVERLAPS = """() => {
 
 @pytest.mark.parametrize("width", [320, 360, 768, 1280])
 def test_quick_exit_never_covers_a_control(browser, site_url, width):
-    context = browser.new_context(viewport={"width": width, "height": 740}, locale="nb-NO",
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 740}, locale="nb-NO",
                                   is_mobile=width < 700, has_touch=width < 700)
     pg = context.new_page()
     try:
@@ -274,7 +274,7 @@ def test_glossary_term_opens_on_tap(phone, site_url):
 
 
 def test_routine_prints_without_navigation_or_blank_first_page(browser, site_url, tmp_path):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900}, locale="nb-NO")
     pg = context.new_page()
     try:
         pg.goto(site_url + "/rutiner/moss-krisesenter-nav/")
@@ -373,7 +373,7 @@ def test_long_routine_has_a_phone_menu_and_the_pdf_near_the_top(phone, site_url)
 
 def test_quick_exit_covers_nothing_at_any_width(browser, site_url):
     """A sweep from 320 to 1280 px, so no breakpoint in between hides a control under the button."""
-    context = browser.new_context(viewport={"width": 320, "height": 740}, locale="nb-NO")
+    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 740}, locale="nb-NO")
     pg = context.new_page()
     try:
         pg.goto(site_url + "/rutiner/moss-krisesenter-nav/")

@@ -7,6 +7,7 @@ result. The figures must stay at or above the targets of issue 16.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def test_sections_and_their_search_terms_become_records(site_dir):
     assert botid.is_section and "3 måneder" in botid.text
     assert "depositum" in records["/rutiner/moss-krisesenter-nav/#ordinaert-boligmarked"].terms
     # The hidden marker carries words for the index only: readers never see it.
-    assert 'hidden data-rb-search-terms="depositum;' in html
+    assert re.search(r'<span hidden(="")? data-rb-search-terms="depositum;', html)
 
 
 def test_index_is_chunked_and_vocabulary_sharded(site_dir):
