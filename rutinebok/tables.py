@@ -8,13 +8,13 @@ page (generated or hand-written), so a new table cannot forget it.
 from __future__ import annotations
 
 import html
-from html.parser import HTMLParser
+
+from .htmlpass import PassThrough
 
 
-class _Labeller(HTMLParser):
+class _Labeller(PassThrough):
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.out: list[str] = []
+        super().__init__()
         # One frame per open table: headings, whether we are in thead/th, and the column.
         self.stack: list[dict] = []
 
@@ -73,18 +73,6 @@ class _Labeller(HTMLParser):
 
     def handle_charref(self, name):
         self._text(f"&#{name};", html.unescape(f"&#{name};"))
-
-    def handle_comment(self, data):
-        self.out.append(f"<!--{data}-->")
-
-    def handle_decl(self, decl):
-        self.out.append(f"<!{decl}>")
-
-    def handle_pi(self, data):
-        self.out.append(f"<?{data}>")
-
-    def unknown_decl(self, data):
-        self.out.append(f"<![{data}]>")
 
 
 def label_table_cells(page_html: str) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
+
+from .htmlpass import PassThrough
 
 # Inside these the term is left alone: interactive content cannot hold a button, headings
 # and navigation stay short, code stays literal.
@@ -35,9 +36,9 @@ def _pattern(term: str) -> re.Pattern:
     return re.compile(rf"(?<!{_WORD}){re.escape(term)}(?!{_WORD})", flags)
 
 
-class _Marker(HTMLParser):
+class _Marker(PassThrough):
     def __init__(self, terms: list[GlossaryTerm], names: list[str], href: str):
-        super().__init__(convert_charrefs=False)
+        super().__init__()
         self.terms = [(t, _pattern(t.term)) for t in terms]
         # Longer names that contain a term: occurrences inside them are not the term.
         self.blockers = {t.term: [re.compile(re.escape(n), re.IGNORECASE) for n in names
@@ -45,7 +46,6 @@ class _Marker(HTMLParser):
                          for t in terms}
         self.href = href
         self.done: set[str] = set()
-        self.out: list[str] = []
         self.skip = 0  # depth inside skipped elements
         self.stack: list[str] = []
         self.count = 0
@@ -107,25 +107,6 @@ class _Marker(HTMLParser):
                 f'<span class="rb-term__def" id="{pid}" popover role="note" data-search-exclude data-pagefind-ignore>'
                 f'<strong>{head}:</strong> {html.escape(t.explanation)} '
                 f'<a href="{html.escape(self.href, quote=True)}">Ordliste</a></span>')
-
-    # Everything else passes through unchanged.
-    def handle_entityref(self, name):
-        self.out.append(f"&{name};")
-
-    def handle_charref(self, name):
-        self.out.append(f"&#{name};")
-
-    def handle_comment(self, data):
-        self.out.append(f"<!--{data}-->")
-
-    def handle_decl(self, decl):
-        self.out.append(f"<!{decl}>")
-
-    def handle_pi(self, data):
-        self.out.append(f"<?{data}>")
-
-    def unknown_decl(self, data):
-        self.out.append(f"<![{data}]>")
 
 
 def mark_terms(page_html: str, terms: list[GlossaryTerm], names: list[str], glossary_href: str) -> str:
