@@ -146,8 +146,12 @@ def test_quick_exit_never_covers_a_control(browser, site_url, width):
         box.click()
         box.fill("husleiegaranti og depositum for en bolig etter krisesenteret")
         pg.wait_for_function("document.getElementById('rb-search-results').dataset.state === 'done'")
+        # Typing may scroll the page (on the home page the field sits below the emergency
+        # numbers), and what scrolls under the sticky strip is not covered: measure at the top.
+        pg.evaluate("window.scrollTo(0, 0)")
         hits = pg.evaluate(OVERLAPS)
         assert hits == [], (width, hits)
+        box.scroll_into_view_if_needed()
         assert box.is_visible()
         b = box.bounding_box()
         for cx in (b["x"] + b["width"] / 2, b["x"] + b["width"] - 6):
@@ -181,6 +185,22 @@ def test_money_today_in_two_taps_and_housing_in_one_more(phone, site_url):
     assert phone.evaluate("location.hash") == "#bolig"
     b = phone.locator("#bolig").bounding_box()
     assert 0 <= b["y"] < 740
+
+
+def test_home_page_emergency_numbers_come_before_the_search(phone, page, site_url):
+    """On the home page 112 is the first thing under the header; the search sits below the
+    numbers (moved there by the script), on other pages it stays under the header."""
+    phone.goto(site_url + "/")
+    phone.wait_for_selector("[data-rb-search]:not([hidden])")
+    call = phone.locator('article a[href="tel:112"]').first.bounding_box()
+    search = phone.locator("#rb-search-input").bounding_box()
+    assert call and search
+    assert call["y"] + call["height"] <= 740, "112 must be on the first phone screen"
+    assert call["y"] < search["y"], "the emergency numbers come before the search box"
+    page.goto(site_url + "/om/")
+    page.wait_for_selector("[data-rb-search]:not([hidden])")
+    heading = page.locator("article h1").first.bounding_box()
+    assert page.locator("#rb-search-input").bounding_box()["y"] < heading["y"]
 
 
 def test_help_path_facts_are_the_routine_data(real):

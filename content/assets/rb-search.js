@@ -36,6 +36,13 @@
   var vocab = {};
   var seq = 0;
 
+  // A page may say where its search belongs (the home page: below the emergency numbers, so
+  // 112/113 stay at the top of a phone screen). Without a slot the box stays under the header.
+  var slot = document.querySelector("[data-rb-search-slot]");
+  if (slot) {
+    slot.appendChild(box);
+    box.classList.add("rb-search--in-page");
+  }
   box.hidden = false;
 
   function fold(text) {
