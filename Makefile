@@ -66,8 +66,9 @@ pdf: install site-deps
 serve: check site-deps
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
-## test: the whole test suite, browser tests included
+## test: lint (ruff, with a complexity limit), then the whole test suite, browser tests included
 test: install system-deps node-deps
+	$(BIN)/ruff check rutinebok tests bench
 	$(BIN)/python -m pytest -q
 
 lint: install

@@ -22,8 +22,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.generate import generate_corpus, parameters, read_marker
 from rutinebok.findings import Report
-from rutinebok.generate import generate_corpus, parameters, read_marker
 from rutinebok.load import data_files, load_dataset
 
 try:

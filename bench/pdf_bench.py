@@ -29,7 +29,7 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rutinebok.generate import generate_corpus
+from bench.generate import generate_corpus
 from rutinebok.pdf import build_pdfs, load_checked
 
 SITE_URL = "https://rutinebok.example/"

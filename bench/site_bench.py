@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
+from bench.generate import generate_corpus
 from rutinebok.checks import run_checks
 from rutinebok.findings import Report
-from rutinebok.generate import generate_corpus
 from rutinebok.load import load_dataset
 from rutinebok.render import SiteOptions, SiteRenderer
 

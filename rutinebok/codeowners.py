@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import kinds
+from .errors import UserError
 from .findings import Report
 from .load import load_dataset
 
@@ -21,39 +23,46 @@ def reviewers(org) -> list[str]:
     return list(org.reviewers) or [DEFAULT_TEAM.format(id=org.id)]
 
 
+def owners(ds, kind: kinds.Kind, entity) -> list[str]:
+    """Who reviews a change to this entity's file, by its kind's review rule."""
+    if kind.review == "self":
+        return reviewers(entity)
+    if kind.review == "parties":
+        out: list[str] = []
+        for party in ([entity.owner] if entity.owner else []) + entity.parties:
+            for who in reviewers(ds.organisations[party]) if party in ds.organisations else []:
+                if who not in out:
+                    out.append(who)
+        return out or [kinds.EDITORS]
+    if kind.review == "routine":
+        routine = ds.routines.get(entity.routine)
+        return owners(ds, kinds.ROUTINES, routine) if routine is not None else [kinds.EDITORS]
+    return [kinds.EDITORS]
+
+
 def codeowners_text(data_dir: Path) -> str:
     report = Report()
     ds = load_dataset(data_dir, report)
     if report.errors:
-        raise ValueError("dataene har feil; kjør `rutinebok check` først")
+        raise UserError("dataene har feil", "kjør `rutinebok check` og rett feilene først")
     base = "/" + data_dir.as_posix().strip("/") + "/"
     lines = ["# Generert av `rutinebok codeowners` fra data/. Ikke rediger for hånd.",
              "# Eierne av en organisasjon godkjenner endringer i den og i rutinene den er part i.",
-             "", "*.py @rutinebok/utviklere", "/data/sources.yml @rutinebok/redaksjon",
-             "/data/glossary.yml @rutinebok/redaksjon", ""]
-    for org in sorted(ds.organisations.values(), key=lambda o: o.id):
-        lines.append(f"{base}organisations/{org.id}.yml {' '.join(reviewers(org))}")
-    lines.append("")
-    for r in sorted(ds.routines.values(), key=lambda x: x.id):
-        owners: list[str] = []
-        for party in ([r.owner] if r.owner else []) + r.parties:
-            for who in reviewers(ds.organisations[party]) if party in ds.organisations else []:
-                if who not in owners:
-                    owners.append(who)
-        owners = owners or ["@rutinebok/redaksjon"]
-        lines.append(f"{base}routines/{r.id}.yml {' '.join(owners)}")
-        for t in sorted(ds.trees.values(), key=lambda x: x.id):
-            if t.routine == r.id:
-                lines.append(f"{base}trees/{t.id}.yml {' '.join(owners)}")
+             "# Redaksjonen eier hver mappe, så også nye filer har noen som godkjenner dem.",
+             "", "*.py @rutinebok/utviklere"]
+    lines += [f"{base}{k.file} {kinds.EDITORS}" for k in kinds.file_kinds()]
+    lines += [f"{base}{k.folder}/ {kinds.EDITORS}" for k in kinds.folder_kinds()]
+    for kind in kinds.folder_kinds():
+        if kind.review == "editors":
+            continue
+        lines.append("")
+        for entity in sorted(ds.by_kind(kind.name).values(), key=lambda e: e.id):
+            lines.append(f"{base}{kind.folder}/{entity.id}.yml {' '.join(owners(ds, kind, entity))}")
     return "\n".join(lines) + "\n"
 
 
 def cmd_codeowners(args: argparse.Namespace) -> int:
-    try:
-        text = codeowners_text(args.data)
-    except ValueError as exc:
-        print(f"rutinebok codeowners: {exc}", file=sys.stderr)
-        return 1
+    text = codeowners_text(args.data)
     if args.check:
         current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
         if current != text:
@@ -76,14 +85,10 @@ def add_parsers(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m rutinebok.codeowners ...` without the rest of the command line."""
-    parser = argparse.ArgumentParser(prog="rutinebok")
-    add_parsers(parser.add_subparsers(dest="command"))
-    try:
-        args = parser.parse_args(["codeowners", *(argv if argv is not None else sys.argv[1:])])
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return args.handler(args)
+    """`python -m rutinebok.codeowners ...`: the same as `rutinebok codeowners ...`."""
+    from .cli import main as cli_main
+
+    return cli_main(["codeowners", *(argv if argv is not None else sys.argv[1:])])
 
 
 if __name__ == "__main__":

@@ -183,7 +183,7 @@ def _added_removed(old: list, new: list) -> tuple[list, list]:
     return [x for x in new if x not in old], [x for x in old if x not in new]
 
 
-def _step_lines(old_proc, new_proc, old: _Names, new: _Names) -> list[str]:
+def _step_lines(old_proc, new_proc, old: _Names, new: _Names) -> list[str]:  # noqa: C901 - to be split in the diff/ split, issue 14 B (render branch)
     """Lines for one procedure: removed and moved steps first (old numbers, «tidligere steg»),
     then changes to the steps as they are now, then new steps (new numbers)."""
     title = new_proc.title
@@ -347,7 +347,7 @@ def _signed_pdf_parties(pdf: Path) -> list[str] | None:
         return None
 
 
-def compare_routine(old, new, a: _Names, b: _Names, signed_copies: list[Path]) -> RoutineChange:
+def compare_routine(old, new, a: _Names, b: _Names, signed_copies: list[Path]) -> RoutineChange:  # noqa: C901 - to be split in the diff/ split, issue 14 B (render branch)
     change = RoutineChange(new.id, new.title)
     old_d, new_d = _dump(old), _dump(new)
     if old_d == new_d:

@@ -27,7 +27,6 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nh3
 from markupsafe import Markup, escape
 
 # --------------------------------------------------------------------------- characters
@@ -297,6 +296,8 @@ def sanitize_html(fragment: str, relative: bool = True, image_prefix: str | None
     """Rendered HTML through the allowlist: no script, no event handlers, no style, only
     http(s)/mailto/tel links (and same-site ones when `relative`), only same-site images
     (or, with `image_prefix`, only images whose URL starts with it)."""
+    import nh3  # here, not at the top: `rutinebok check` runs without the site's packages
+
     return Markup(nh3.clean(
         fragment, tags=_TAGS, attributes=_ATTRIBUTES,
         url_schemes=set(ALLOWED_SCHEMES) | ({"file"} if image_prefix else set()),

@@ -13,55 +13,16 @@ Severity = Literal["error", "warning"]
 
 SEVERITY_WORDS = {"error": "feil", "warning": "advarsel"}
 
-# Stable codes: never renumber; add new ones at the end of a group.
-CODES: dict[str, str] = {
-    "RB001": "yaml-syntax",
-    "RB002": "duplicate-key",
-    "RB003": "forbidden-yaml",
-    "RB004": "not-utf8",
-    "RB005": "empty-file",
-    "RB006": "file-too-large",
-    "RB007": "unknown-key",
-    "RB008": "missing-field",
-    "RB009": "invalid-value",
-    "RB010": "unknown-reference",
-    "RB011": "duplicate-id",
-    "RB012": "review-overdue",
-    "RB013": "plan-period-ended",
-    "RB014": "signed-after-effective",
-    "RB015": "review-before-effective",
-    "RB016": "party-not-signatory",
-    "RB017": "signatory-not-party",
-    "RB018": "actor-not-party",
-    "RB019": "rule-value-conflict",
-    "RB020": "step-exceeds-limit",
-    "RB021": "law-changed-after-approval",
-    "RB022": "law-changed",
-    "RB023": "unknown-fact",
-    "RB024": "broken-link",
-    "RB025": "document-superseded",
-    "RB026": "organisation-ended",
-    "RB027": "id-filename-mismatch",
-    "RB028": "unknown-file-kind",
-    "RB029": "reference-wrong-kind",
-    "RB030": "tree-unreachable-node",
-    "RB031": "tree-cycle",
-    "RB032": "tree-dangling-option",
-    "RB033": "tree-question-without-options",
-    "RB034": "tree-duplicate-option",
-    "RB035": "tree-duplicate-node",
-    "RB036": "version-not-bumped",
-    "RB037": "signing-by-kind",
-    "RB041": "signer-unknown",
-    # Untrusted input (issue 9): data that could run, fetch or read something, or hide text.
-    "RB050": "unsafe-url",
-    "RB051": "unsafe-image",
-    "RB052": "unsafe-file",
-    "RB053": "control-character",
-    "RB054": "bidi-control",
-    "RB055": "nesting-too-deep",
-    "RB056": "diagram-failed",
-}
+# Codes, names, severities and meanings are registered in checks/ (registry.py): one place.
+# Stable codes: never renumber; a code's meaning and severity never change.
+
+
+def _rules() -> dict:
+    from .checks.registry import RULES
+
+    if len(RULES) < 2:  # the families register on import of the package
+        import rutinebok.checks  # noqa: F401
+    return RULES
 
 
 @dataclass(frozen=True)
@@ -75,9 +36,17 @@ class Finding:
     path: str = ""  # path to the value inside the file, e.g. sections[2].blocks[0].procedure.steps[1].actor
     hint: str = ""  # what was probably meant
 
+    def __post_init__(self):
+        # A code nobody registered, or a severity other than its rule's, is a bug here.
+        rule = _rules().get(self.code)
+        if rule is None:
+            raise ValueError(f"finding code {self.code} is not registered (rutinebok/checks/)")
+        if rule.severity != self.severity:
+            raise ValueError(f"{self.code} is a {rule.severity}, not a {self.severity}")
+
     @property
     def name(self) -> str:
-        return CODES[self.code]
+        return _rules()[self.code].name
 
     def format(self) -> str:
         where = self.file or "data"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import re
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,11 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import Resolver
 
-from . import safefiles
+from . import kinds, safefiles
 from .escape import BIDI_CHARS, CONTROL_CHARS
 from .findings import Finding, Report, did_you_mean, format_path
-from .model import FILE_KINDS, FOLDER_KINDS, Entity
+from .model import Entity
+from .words import ascii_id, duration_suggestions, join_words
 
 MAX_FILE_BYTES = 1024 * 1024  # a routine is a few kB; 1 MiB is far beyond any real file
 # Deepest nesting a data file may have, counted before any parser runs: real routines nest
@@ -108,6 +110,26 @@ def _fail(rel: str, code: str, message: str, line: int = 0, col: int = 0, path: 
     raise DataError([Finding(code, "error", message, rel, line, col, path, hint)])
 
 
+def _scalar(rel: str, node: ScalarNode, tag: str, path: tuple) -> Any:
+    if tag not in _SCALAR_TAGS:
+        _fail(rel, "RB003", f"YAML-taggen «{tag.replace(_T, '!!')}» er ikke tillatt; "
+              "data kan bare inneholde tekst, tall, datoer, lister og tabeller",
+              node.start_mark.line + 1, node.start_mark.column + 1, format_path(path))
+    value = node.value
+    if tag == _T + "str" or tag == _T + "timestamp":
+        return value  # dates are parsed (and checked) by the model
+    try:
+        if tag == _T + "int":
+            return int(value, 0) if value[:2].lower() in ("0x", "0o") else int(value)
+        if tag == _T + "float":
+            return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
+    except ValueError:
+        return value  # e.g. 0b101, 1__0 or 5,000 digits: text, as the fast reader keeps it
+    if tag == _T + "bool":
+        return value.lower() == "true"
+    return None
+
+
 def _construct(rel: str, node: Node, path: tuple, seen: set[int]) -> Any:
     # Anchors/aliases make one node appear twice; refusing the second sighting stops
     # alias bombs (billion laughs) before any expansion happens.
@@ -119,23 +141,7 @@ def _construct(rel: str, node: Node, path: tuple, seen: set[int]) -> Any:
     ctag = node.ctag  # resolved tags have no handle: read the suffix, skip Tag.__str__
     tag = ctag.suffix if ctag.handle is None else str(ctag)
     if isinstance(node, ScalarNode):
-        if tag not in _SCALAR_TAGS:
-            _fail(rel, "RB003", f"YAML-taggen «{tag.replace(_T, '!!')}» er ikke tillatt; "
-                  "data kan bare inneholde tekst, tall, datoer, lister og tabeller",
-                  node.start_mark.line + 1, node.start_mark.column + 1, format_path(path))
-        value = node.value
-        if tag == _T + "str" or tag == _T + "timestamp":
-            return value  # dates are parsed (and checked) by the model
-        try:
-            if tag == _T + "int":
-                return int(value, 0) if value[:2].lower() in ("0x", "0o") else int(value)
-            if tag == _T + "float":
-                return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
-        except ValueError:
-            return value  # e.g. 0b101, 1__0 or 5,000 digits: text, as the fast reader keeps it
-        if tag == _T + "bool":
-            return value.lower() == "true"
-        return None
+        return _scalar(rel, node, tag, path)
     if isinstance(node, SequenceNode):
         if tag != _T + "seq":
             _fail(rel, "RB003", f"YAML-taggen «{tag.replace(_T, '!!')}» er ikke tillatt",
@@ -170,23 +176,54 @@ _YAML_WORDS = [
     ("expected ',' or '}'", "en tabell som begynner med { er ikke lukket med }", True),
     ("while scanning a quoted scalar", "et anførselstegn er ikke lukket", True),
     ("found unexpected end of stream", "filen slutter midt i en verdi (mangler et avsluttende anførselstegn?)", True),
+    ("found unknown escape character", ("ukjent tegn etter \\ i tekst med doble anførselstegn; "
+     "bruk enkle anførselstegn, eller skriv \\\\"), False),
     ("mapping values are not allowed", "et kolon (:) står der det ikke er lov; sett teksten i anførselstegn", False),
     ("did not find expected key", "feil innrykk, eller en linje som ikke er «nøkkel: verdi»", False),
     ("expected <block end>", "feil innrykk: linjen passer ikke inn under linjene over", False),
     ("did not find expected '-' indicator", "feil innrykk i en liste", False),
     ("cannot start any token", "et tegn som ikke kan starte en verdi (f.eks. @ eller `); sett teksten i anførselstegn", False),
     ("could not find expected ':'", "mangler kolon etter en nøkkel", False),
+    ("while scanning a simple key", "mangler kolon etter en nøkkel", False),
+    ("expected a comment or a line break", ("noe står etter verdien på samme linje (f.eks. tekst etter et "
+     "avsluttende anførselstegn)"), False),
+    ("while scanning an alias", "* kan ikke starte en verdi; sett teksten i anførselstegn", False),
+    ("while scanning an anchor", "& kan ikke starte en verdi; sett teksten i anførselstegn", False),
+    ("found undefined alias", "ankere og alias (& og *) er ikke tillatt; sett teksten i anførselstegn", False),
+    ("while scanning a block scalar", "feil i en blokktekst (| eller >): sjekk innrykket under den", False),
+    ("while scanning a directive", "en linje som begynner med % er ikke tillatt her", False),
+    ("while scanning a tag", "! kan ikke starte en verdi; sett teksten i anførselstegn", False),
 ]
+_KEY_LINE = re.compile(r"^( +)([A-Za-z_][A-Za-z0-9_-]*):(?: |$)")
 
 
-def _yaml_problem(exc: MarkedYAMLError):
-    """(message, mark) for a YAML syntax error."""
+def _misindented_key(text: str, line: int) -> str | None:
+    """The key on 0-based `line` when that line is a «key: value» indented deeper than the line
+    above it: the usual cause of «mapping values are not allowed» after a plain value."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return None
+    m = _KEY_LINE.match(lines[line])
+    above = next((x for x in reversed(lines[:line]) if x.strip() and not x.lstrip().startswith("#")), None)
+    if m is None or above is None:
+        return None
+    return m.group(2) if len(m.group(1)) > len(above) - len(above.lstrip(" ")) else None
+
+
+def _yaml_problem(exc: MarkedYAMLError, text: str = ""):
+    """(message, mark) for a YAML syntax error, all in Norwegian."""
     problem = " ".join(((exc.problem or "") + " " + (exc.context or "")).split())
+    if "mapping values are not allowed" in problem and exc.problem_mark is not None:
+        key = _misindented_key(text, exc.problem_mark.line)
+        if key:
+            return ((f"YAML-syntaksfeil: feil innrykk: «{key}:» står lenger inn enn linjen over; "
+                    "nøkler på samme nivå skal stå rett under hverandre"), exc.problem_mark)
     for fragment, words, use_context in _YAML_WORDS:
         if fragment in problem:
             mark = (exc.context_mark if use_context else None) or exc.problem_mark or exc.context_mark
-            return f"YAML-syntaksfeil: {words} [{problem}]", mark
-    return f"YAML-syntaksfeil: {problem}", exc.problem_mark or exc.context_mark
+            return f"YAML-syntaksfeil: {words}", mark
+    return (("YAML-syntaksfeil: filen kan ikke leses som YAML her; sjekk innrykk, kolon og anførselstegn "
+            "på linjen"), exc.problem_mark or exc.context_mark)
 
 
 class _Refused(Exception):
@@ -196,7 +233,7 @@ class _Refused(Exception):
 class _Resolver12(yaml.resolver.BaseResolver):
     """YAML 1.2 core schema: only true/false are booleans; dates stay text for the model."""
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: typing.ClassVar[dict] = {}
 
 
 for _tag, _regexp, _first in [
@@ -210,7 +247,7 @@ for _tag, _regexp, _first in [
 
 
 class _StrictConstructor(yaml.constructor.SafeConstructor):
-    yaml_constructors: dict = {}
+    yaml_constructors: typing.ClassVar[dict] = {}
 
     def construct_object(self, node, deep=False):
         if node in self.constructed_objects:
@@ -279,15 +316,16 @@ def _compose(rel: str, text: str) -> Node | None:
     try:
         docs = list(_yaml.compose_all(text))
     except MarkedYAMLError as exc:
-        message, mark = _yaml_problem(exc)
+        message, mark = _yaml_problem(exc, text)
         _fail(rel, "RB001", message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0)
     except ReaderError as exc:  # a control character or similar, at a character position
         before = text[: exc.position]
         line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
         _fail(rel, "RB053", f"tegnet U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} er ikke tillatt i en datafil", line, col,
               hint="fjern tegnet (ofte et usynlig kontrolltegn fra kopiering)")
-    except YAMLError as exc:
-        _fail(rel, "RB001", "YAML-feil: " + " ".join(str(exc).split()))
+    except YAMLError:
+        _fail(rel, "RB001", "YAML-syntaksfeil: filen kan ikke leses som YAML",
+              hint="sjekk innrykk, kolon og anførselstegn")
     docs = [d for d in docs if d is not None]
     if not docs:
         _fail(rel, "RB005", "filen er tom", hint="en datafil må ha minst id og de påkrevde feltene")
@@ -317,6 +355,36 @@ def _may_be_deep(text: str, limit: int) -> bool:
     return ("- -" in text or "? " in text) and bool(re.search(rf"^ *(?:[-?] +){{{half // 2},}}", text, re.MULTILINE))
 
 
+def _line_start_depth(text: str, i: int, depth: int, limit: int) -> int | None:
+    """At the start of a line (index i): the index where block indentation and compact «- »
+    entries take the nesting past `limit`, or None."""
+    n = len(text)
+    j = i
+    while j < n and text[j] == " ":
+        j += 1
+    block = (j - i) // 2
+    while j + 1 < n and text[j] in "-?" and text[j + 1] == " ":
+        block += 1
+        if block + depth > limit:
+            return j
+        j += 2
+        while j < n and text[j] == " ":
+            j += 1
+    return j if block + depth > limit else None
+
+
+def _in_quote(text: str, i: int, quote: str) -> tuple[int, str]:
+    """Inside a quoted scalar at index i: (last index consumed, the quote if still open)."""
+    ch = text[i]
+    if ch == quote:
+        if quote == "'" and i + 1 < len(text) and text[i + 1] == "'":
+            return i + 1, quote  # '' is a quote inside single quotes
+        return i, ""
+    if ch == "\\" and quote == '"':
+        return i + 1, quote
+    return i, quote
+
+
 def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int] | None:
     """(line, column) where `text` nests deeper than `limit`, or None. Counted without parsing
     and erring on the deep side: brackets [ { opened and not closed (outside quotes and
@@ -332,28 +400,12 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int] | None:
     while i < n:
         ch = text[i]
         if at_line_start:
-            j = i
-            while j < n and text[j] == " ":
-                j += 1
-            block = (j - i) // 2
-            while j + 1 < n and text[j] in "-?" and text[j + 1] == " ":
-                block += 1
-                if block + depth > limit:
-                    return line, j - line_start + 1
-                j += 2
-                while j < n and text[j] == " ":
-                    j += 1
-            if block + depth > limit:
-                return line, j - line_start + 1
+            over = _line_start_depth(text, i, depth, limit)
+            if over is not None:
+                return line, over - line_start + 1
             at_line_start = False
         if quote:
-            if ch == quote:
-                if quote == "'" and i + 1 < n and text[i + 1] == "'":
-                    i += 1
-                else:
-                    quote = ""
-            elif ch == "\\" and quote == '"':
-                i += 1
+            i, quote = _in_quote(text, i, quote)
         elif ch in "[{":
             depth += 1
             if depth > limit:
@@ -417,7 +469,7 @@ def read_yaml(path: Path, rel: str) -> SourceFile:
                   hint="bytt tabulatoren med mellomrom")
         raise
     if not isinstance(data, dict):
-        _fail(rel, "RB009", "filen må være en tabell med nøkler øverst (id: ..., name: ...)",
+        _fail(rel, "RB058", "filen må være en tabell med nøkler øverst (id: ..., name: ...)",
               root.start_mark.line + 1, root.start_mark.column + 1)
     return SourceFile(rel, root, data, text)
 
@@ -479,6 +531,30 @@ _PATTERN_WORDS = {
 }
 
 
+def _literal_message(err: dict, value: Any) -> tuple[str, str, str]:
+    expected = err.get("ctx", {}).get("expected", "")
+    options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
+    choices = join_words([f"«{o}»" for o in options], "eller")
+    durations = duration_suggestions(str(value))
+    if durations:  # «deadline: 2 uker»: a duration in words where the model reads a fixed word
+        return ("RB009", f"«{value}» er ikke en frist dataene forstår",
+                "skriv varigheten som " + join_words(durations, "eller") + f", eller en av {choices}")
+    return "RB009", f"«{value}» er ikke en gyldig verdi", did_you_mean(str(value), options) or f"velg {choices}"
+
+
+def _pattern_message(err: dict, last: Any, value: Any) -> tuple[str, str, str]:
+    if err.get("ctx", {}).get("pattern") == r"\S":
+        return "RB009", "teksten kan ikke være tom eller bare mellomrom", ""
+    field_name = str(last) if isinstance(last, str) else "id"
+    text = _PATTERN_WORDS.get(field_name)
+    if text is None or field_name == "id":
+        text = _PATTERN_WORDS["id"] if field_name == "id" else "ugyldig verdi: " + _PATTERN_WORDS["id"]
+        suggested = "/".join(ascii_id(part) for part in str(value).split("/"))
+        hint = f"mente du «{suggested}»?" if suggested and suggested != value else ""
+        return "RB009", f"{text}: «{value}»", hint
+    return "RB009", f"{text}: «{value}»", ""
+
+
 def _message(cls: type[BaseModel], err: dict) -> tuple[str, str, str]:
     """(code, message, hint) in Norwegian for one pydantic error."""
     etype, loc, value = err["type"], err["loc"], err.get("input")
@@ -493,16 +569,9 @@ def _message(cls: type[BaseModel], err: dict) -> tuple[str, str, str]:
     if etype in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
         return "RB009", f"ugyldig dato «{value}»", "skriv ÅÅÅÅ-MM-DD, og datoen må finnes i kalenderen"
     if etype == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
-        hint = did_you_mean(str(value), options) or f"gyldige verdier: {expected}"
-        return "RB009", f"«{value}» er ikke en gyldig verdi", hint
-    if etype == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == r"\S":
-        return "RB009", "teksten kan ikke være tom eller bare mellomrom", ""
+        return _literal_message(err, value)
     if etype == "string_pattern_mismatch":
-        field_name = str(last) if isinstance(last, str) else "id"
-        text = _PATTERN_WORDS.get(field_name, "ugyldig verdi: " + _PATTERN_WORDS["id"])
-        return "RB009", f"{text}: «{value}»", ""
+        return _pattern_message(err, last, value)
     if etype in ("string_type", "int_type", "int_parsing", "float_type", "bool_type", "bool_parsing",
                  "list_type", "dict_type", "model_type", "model_attributes_type", "int_from_float"):
         wanted = {"string": "tekst", "int": "et heltall", "float": "et tall", "bool": "true eller false",
@@ -544,28 +613,57 @@ def validate(source: SourceFile, cls: type[Entity]) -> Entity:
 
 @dataclass
 class Dataset:
+    """Everything loaded, by kind (see kinds.py): `by_kind("routines")` is id -> entity for a
+    folder kind; `single("glossary")` is the one entity of a file kind, or None."""
+
     root: Path
     files: dict[str, SourceFile] = field(default_factory=dict)
-    organisations: dict[str, Any] = field(default_factory=dict)
-    roles: dict[str, Any] = field(default_factory=dict)
-    routines: dict[str, Any] = field(default_factory=dict)
-    laws: dict[str, Any] = field(default_factory=dict)
-    documents: dict[str, Any] = field(default_factory=dict)
-    trees: dict[str, Any] = field(default_factory=dict)
-    glossary: Any = None
-    sources: Any = None
+    entities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    singles: dict[str, Any] = field(default_factory=dict)
     failed_files: list[str] = field(default_factory=list)
+
+    def by_kind(self, kind: str) -> dict[str, Any]:
+        """id -> entity; empty (never an error) for a kind with no files or no registration."""
+        return self.entities.setdefault(kind, {})
+
+    def single(self, kind: str) -> Any:
+        return self.singles.get(kind)
+
+    def items(self) -> Iterator[tuple[kinds.Kind, Any]]:
+        """(kind, entity) for every loaded entity, kinds in registry order."""
+        for kind in kinds.all_kinds():
+            if kind.single:
+                if self.singles.get(kind.name) is not None:
+                    yield kind, self.singles[kind.name]
+            else:
+                for entity in self.by_kind(kind.name).values():
+                    yield kind, entity
+
+    # Today's names, kept so templates and other stages read as before.
+    organisations = property(lambda self: self.by_kind("organisations"))
+    roles = property(lambda self: self.by_kind("roles"))
+    routines = property(lambda self: self.by_kind("routines"))
+    laws = property(lambda self: self.by_kind("laws"))
+    documents = property(lambda self: self.by_kind("documents"))
+    trees = property(lambda self: self.by_kind("trees"))
+    glossary = property(lambda self: self.singles.get("glossary"))
+    sources = property(lambda self: self.singles.get("sources"))
 
     def source_of(self, entity: Entity) -> SourceFile:
         return self.files[entity.file]
 
     def ids(self) -> dict[str, str]:
-        """Every top-level id -> its kind (folder name)."""
+        """Every top-level id -> its kind name."""
         out: dict[str, str] = {}
-        for kind in FOLDER_KINDS:
-            for key in getattr(self, kind):
-                out[key] = kind
+        for kind in kinds.folder_kinds():
+            for key in self.by_kind(kind.name):
+                out[key] = kind.name
         return out
+
+    def entity(self, entity_id: str) -> Any:
+        """The entity with this top-level id, of whatever kind, or None."""
+        kind = self.ids().get(entity_id)
+        return self.by_kind(kind).get(entity_id) if kind else None
 
 
 def _rel(path: Path, base: Path, data_dir: Path | None = None) -> str:
@@ -636,8 +734,12 @@ def _load_dataset(data_dir: Path, report: Report, display_base: Path | None) -> 
     base = display_base if display_base is not None else data_dir.parent
     ds = Dataset(root=data_dir)
     if not data_dir.is_dir():
-        report.add(Finding("RB005", "error", f"fant ikke datamappen {data_dir}", str(data_dir)))
+        report.add(Finding("RB057", "error", f"fant ikke datamappen {data_dir}", str(data_dir),
+                           hint="kjør kommandoen i repoet, eller oppgi mappen med --data"))
         return ds
+    for kind in kinds.folder_kinds():
+        ds.by_kind(kind.name)
+    ids: set[str] = set()
     paths, unsafe = safefiles.walk(data_dir, (".yml", ".yaml"))
     for path, reason in unsafe:
         rel = _rel(path, base, data_dir)
@@ -647,40 +749,36 @@ def _load_dataset(data_dir: Path, report: Report, display_base: Path | None) -> 
     for path in paths:
         rel = _rel(path, base, data_dir)
         sub = path.relative_to(data_dir)
-        folder = sub.parts[0] if len(sub.parts) > 1 else None
-        if folder in FOLDER_KINDS and len(sub.parts) == 2:
-            cls = FOLDER_KINDS[folder]
-        elif folder is None and sub.name in FILE_KINDS:
-            cls = FILE_KINDS[sub.name]
-        else:
-            known = [f"{k}/<id>.yml" for k in FOLDER_KINDS] + list(FILE_KINDS)
+        kind = (kinds.by_folder(sub.parts[0]) if len(sub.parts) == 2
+                else kinds.by_file(sub.name) if len(sub.parts) == 1 else None)
+        if kind is None:
+            known = [f"{k.folder}/<id>.yml" for k in kinds.folder_kinds()] + [k.file for k in kinds.file_kinds()]
             report.add(Finding("RB028", "error", "ukjent slags datafil: den hører ikke hjemme her",
                                rel, hint="datafiler ligger i " + ", ".join(known)))
             ds.failed_files.append(rel)
             continue
         try:
             source = read_yaml(path, rel)
-            entity = validate(source, cls)
+            entity = validate(source, kind.model)
         except DataError as exc:
             report.extend(exc.findings)
             ds.failed_files.append(rel)
             continue
         ds.files[rel] = source
         report.extend(text_findings(source))
-        if folder is None:
-            setattr(ds, sub.name.removesuffix(".yml"), entity)
+        if kind.single:
+            ds.singles[kind.name] = entity
             continue
         if entity.id != path.stem:
             report.add(source.finding("RB027", "error", ("id",),
                                       f"id «{entity.id}» er ikke lik filnavnet «{path.stem}»",
                                       f"gi filen navnet {entity.id}.yml, eller endre id"))
-        bucket = getattr(ds, folder)
-        clash = next((k for k in FOLDER_KINDS if entity.id in getattr(ds, k)), None)
-        if clash:
-            other = getattr(ds, clash)[entity.id]
+        clash = ds.entity(entity.id) if entity.id in ids else None
+        if clash is not None:
             report.add(source.finding("RB011", "error", ("id",),
-                                      f"id «{entity.id}» er allerede brukt i {other.file}",
+                                      f"id «{entity.id}» er allerede brukt i {clash.file}",
                                       "alle id-er må være unike på tvers av filene"))
             continue
-        bucket[entity.id] = entity
+        ids.add(entity.id)
+        ds.by_kind(kind.name)[entity.id] = entity
     return ds

@@ -147,10 +147,6 @@ def on_serve(server, config, builder):
     return server
 
 
-def on_startup(command, dirty):
-    _state["command"] = command
-
-
 def on_post_build(config):
     """Only under `mkdocs serve`: index the served site, since serve builds into a temporary
     folder the Makefile never sees. `make build` (and any other builder) runs the same

@@ -46,25 +46,10 @@ Web = Annotated[str, Field(pattern=WEB_PATTERN, description="Nettadresse som beg
 REPO_PATH_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$"
 RepoPath = Annotated[str, Field(pattern=REPO_PATH_PATTERN, description="Sti til en fil i repoet.")]
 
-_DURATION_RE = re.compile(
-    r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?)?$"
-)
-
-
-@lru_cache(maxsize=4096)
-def parse_duration_parts(iso: str) -> tuple[tuple[str, int], ...]:
-    """Split an ISO 8601 duration into whole units, keeping months as months."""
-    m = _DURATION_RE.match(iso)
-    if not m:
-        raise ValueError(
-            f"«{iso}» er ikke en ISO 8601-varighet (f.eks. PT48H for 48 timer, P2D for 2 døgn, "
-            "P3M for 3 måneder, P2Y for 2 år)"
-        )
-    units = ("years", "months", "weeks", "days", "hours", "minutes")
-    parts = tuple((u, int(v)) for u, v in zip(units, m.groups()) if v is not None)
-    if not any(n for _, n in parts):
-        raise ValueError(f"varigheten «{iso}» er null")
-    return parts
+# Parsing lives in words.py beside the words for durations, so the two modules do not
+# import each other.
+_DURATION_RE = words.DURATION_RE
+parse_duration_parts = words.parse_duration_parts
 
 
 @lru_cache(maxsize=4096)
@@ -785,19 +770,4 @@ class Tree(Entity):
     nodes: list[TreeNode] = Field(min_length=1)
     source: SourceRef
 
-
-# --------------------------------------------------------------------------- file kinds
-
-# Folder (or file) under data/ -> model. One entity per file in a folder.
-FOLDER_KINDS: dict[str, type[Entity]] = {
-    "organisations": Organisation,
-    "roles": Role,
-    "routines": Routine,
-    "laws": Law,
-    "documents": Document,
-    "trees": Tree,
-}
-FILE_KINDS: dict[str, type[Entity]] = {
-    "glossary.yml": Glossary,
-    "sources.yml": Sources,
-}
+# The kinds of data file (folder, model, words, pages) are registered in kinds.py.

@@ -35,6 +35,7 @@ from typing import Any
 
 from . import __version__, safefiles
 from .address import DRAFT_TITLE, SITE_URL_ENV, AddressError, require_public_site_url
+from .checks import reader_codes
 from .escape import ASSET_DIR, ASSET_URL, pre_escaped, sanitize_html
 from .findings import Report, did_you_mean
 from .load import Dataset, load_dataset
@@ -65,7 +66,8 @@ MARKDOWN_CONFIG: dict[str, dict] = {"toc": {"permalink": False}}
 # Findings shown as notices on a PDF's first page. Some depend on the day of the build (review
 # overdue, plan period over): the notices themselves are part of the rebuild key, so a PDF is
 # made again the day its notices change, and the same data and notices give the same bytes.
-PDF_NOTICE_CODES = {"RB012", "RB013", "RB021", "RB022", "RB025", "RB026"}
+# Which codes those are is the rule registry's to say (checks/registry.py: reader_visible).
+PDF_NOTICE_CODES = reader_codes()
 
 # Keys in the PDF's document information dictionary (WeasyPrint custom metadata).
 META_ID, META_VERSION, META_HASH, META_ENGINE = ("RutinebokId", "RutinebokVersion", "RutinebokSourceHash",
@@ -696,7 +698,7 @@ def load_checked(data_dir: Path, today: dt.date) -> tuple[Dataset, list]:
     return ds, report.findings
 
 
-def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: list[str] | None = None, *,
+def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: list[str] | None = None, *,  # noqa: C901 - to be split in the PDF build without SiteRenderer, issue 14 B (render branch)
                jobs: int | None = None, today: dt.date | None = None, progress=None,
                ds: Dataset | None = None, draft: bool = False) -> dict:
     """Build the PDFs of the given routines (all when `ids` is None) into out_dir/<id>.pdf.

@@ -381,20 +381,15 @@ class SiteRenderer:
     def banners(self, r: Routine) -> list[Banner]:
         """Warnings a reader must see at the top of a routine, made from the check's findings."""
         out = []
+        from .checks import RULES  # the rule says what readers see: title, level and text
+
+        words = {"review_by": date_words(r.review_by) if r.review_by else "",
+                 "period": r.period.words if r.period else ""}
         for f in self.findings:
-            if f.file != r.file:
-                continue
-            if f.code == "RB012":
-                out.append(Banner("warning", "Evalueringen er forsinket",
-                                  f"Rutinen skulle vært evaluert innen {date_words(r.review_by)}. "
-                                  "Innholdet kan være utdatert; kontakt eieren før du bruker den."))
-            elif f.code == "RB013":
-                out.append(Banner("warning", "Planperioden er over",
-                                  f"Planen gjaldt for {r.period.words}. Det finnes kanskje en nyere plan."))
-            elif f.code in ("RB021", "RB022"):
-                out.append(Banner("info", "Loven er endret etter at rutinen ble skrevet", sentence(f.message)))
-            elif f.code == "RB025":
-                out.append(Banner("info", "Et styringsdokument er erstattet", sentence(f.message)))
+            notice = RULES[f.code].notice if f.file == r.file else None
+            if notice is not None:
+                text = notice.text.format(**words) if notice.text else sentence(f.message)
+                out.append(Banner(notice.level, notice.title, text))
         named = dict.fromkeys([*r.parties, *r.external_actors, *([r.owner] if r.owner else [])])
         for ref in named:
             org = self.ended(ref)
@@ -535,7 +530,7 @@ class SiteRenderer:
                     self._duties_in(r, section, block, duties)
         return duties
 
-    def _duties_in(self, r: Routine, section, block: Block, duties) -> None:
+    def _duties_in(self, r: Routine, section, block: Block, duties) -> None:  # noqa: C901 - to be split in the moves into index.py, issue 14 B (render branch)
         def add(actor: str, **kw) -> None:
             duties[actor].append(Duty(r, section.id, section.title, **kw))
 

@@ -12,7 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from .model import _DURATION_RE, FILE_KINDS, FOLDER_KINDS
+from . import kinds
+from .model import _DURATION_RE
 
 SCHEMA_DIR = Path("schema")
 SCHEMA_LINE = "# yaml-language-server: $schema="
@@ -98,8 +99,8 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "address": ("Adresse", "Besøks- eller postadresse."),
     "after": ("Regnes fra", "Hendelsen fristen regnes fra."),
     "also_called": ("Også kalt", "Andre navn kildene bruker."),
-    "search_terms": ("Søkeord", "Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
-                                "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke."),
+    "search_terms": ("Søkeord", ("Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
+                                "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")),
     "also_when_needed": ("Også ved behov", "Også ved behov."),
     "as_of": ("Bekreftet", "Datoen kilden bekreftet opplysningen."),
     "by": ("Innen dato", "Frist som dato."),
@@ -158,12 +159,12 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "responsible": ("Ansvarlig", "Roller eller organisasjoner som har ansvaret."),
     "review_by": ("Evalueres innen", "Datoen rutinen skal være evaluert/revidert innen."),
     "reviewers": ("Godkjennere", "GitHub-brukere eller -team som godkjenner endringer for organisasjonen."),
-    "org_number": ("Organisasjonsnummer", "Organisasjonsnummer (9 sifre) fra Enhetsregisteret. Tomt når ingen kilde "
-                   "oppgir det."),
-    "org_number_source": ("Kilde for organisasjonsnummeret", "Hvor organisasjonsnummeret kommer fra, f.eks. "
-                          "Enhetsregisteret."),
-    "fingerprints": ("Godkjente sertifikater", "SHA-256-fingeravtrykk av sertifikatene som kan signere digitalt "
-                     "for parten."),
+    "org_number": ("Organisasjonsnummer", ("Organisasjonsnummer (9 sifre) fra Enhetsregisteret. Tomt når ingen kilde "
+                   "oppgir det.")),
+    "org_number_source": ("Kilde for organisasjonsnummeret", ("Hvor organisasjonsnummeret kommer fra, f.eks. "
+                          "Enhetsregisteret.")),
+    "fingerprints": ("Godkjente sertifikater", ("SHA-256-fingeravtrykk av sertifikatene som kan signere digitalt "
+                     "for parten.")),
     "routine": ("Rutine", "Id for rutinen."),
     "section": ("Seksjon", "Id for seksjonen i rutinen."),
     "see": ("Se", "Loven det nå henvises til."),
@@ -258,19 +259,13 @@ def kind_schema(name: str, model) -> dict:
         defs["Deadline"] = {"title": "Frist", "description": DEF_DOCS["Deadline"], "anyOf": [short, defs["Deadline"]]}
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     schema["$id"] = f"https://rutinebok.example/schema/{name}.schema.json"
-    schema["title"] = {"organisations": "Organisasjon", "roles": "Rolle", "routines": "Rutine",
-                       "laws": "Lov eller forskrift", "documents": "Styringsdokument", "trees": "Veiviser",
-                       "glossary": "Ordliste", "sources": "Kilder"}.get(name, name)
+    schema["title"] = kinds.get(name).title if name in {k.name for k in kinds.all_kinds()} else name
     schema["description"] = f"Skjema for en datafil av typen «{schema['title']}» i Rutinebok."
     return schema
 
 
 def all_schemas() -> dict[str, dict]:
-    out = {name: kind_schema(name, model) for name, model in FOLDER_KINDS.items()}
-    for file_name, model in FILE_KINDS.items():
-        name = file_name.removesuffix(".yml")
-        out[name] = kind_schema(name, model)
-    return out
+    return {kind.name: kind_schema(kind.name, kind.model) for kind in kinds.all_kinds()}
 
 
 def schema_text(schema: dict) -> str:
@@ -279,11 +274,9 @@ def schema_text(schema: dict) -> str:
 
 def schema_name_for(data_file: Path, data_dir: Path) -> str | None:
     rel = data_file.relative_to(data_dir)
-    if len(rel.parts) == 2 and rel.parts[0] in FOLDER_KINDS:
-        return rel.parts[0]
-    if len(rel.parts) == 1 and rel.name in FILE_KINDS:
-        return rel.name.removesuffix(".yml")
-    return None
+    kind = (kinds.by_folder(rel.parts[0]) if len(rel.parts) == 2
+            else kinds.by_file(rel.name) if len(rel.parts) == 1 else None)
+    return kind.name if kind else None
 
 
 def schema_line(data_file: Path, data_dir: Path, schema_dir: Path) -> str | None:

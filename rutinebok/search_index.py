@@ -162,17 +162,21 @@ def _terms(el) -> list[str]:
     return [t.strip() for t in value.split(";") if t.strip()]
 
 
+def _find_body(doc):
+    """The page's content element (the first of BODY_SELECTORS found), or None."""
+    for sel in BODY_SELECTORS:
+        found = doc.xpath(_xpath(sel))
+        if found:
+            return found[0]
+    return None
+
+
 def page_records(html: str, url: str) -> list[Record]:
     """One record for the page (its title, lead text and terms), one per section."""
     doc = lxml.html.document_fromstring(html)
     if doc.xpath("//meta[@name='robots' and contains(@content, 'noindex')]"):
         return []
-    body = None
-    for sel in BODY_SELECTORS:
-        found = doc.xpath(_xpath(sel))
-        if found:
-            body = found[0]
-            break
+    body = _find_body(doc)
     if body is None:
         return []
     h1 = body.xpath(".//h1")

@@ -6,6 +6,7 @@ Readers see these words; the data holds only the values, so the two cannot drift
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 from babel.dates import format_date
@@ -23,16 +24,72 @@ _UNITS = {
 }
 
 
+DURATION_RE = re.compile(
+    r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?)?$"
+)
+# Norwegian unit words people write instead of ISO 8601: (ISO letter, is a time unit, days each)
+_WORD_UNITS = {
+    "år": ("Y", False, 365), "måned": ("M", False, 30), "måneder": ("M", False, 30),
+    "mnd": ("M", False, 30), "uke": ("W", False, 7), "uker": ("W", False, 7),
+    "døgn": ("D", False, 1), "dag": ("D", False, 1), "dager": ("D", False, 1),
+    "time": ("H", True, 0), "timer": ("H", True, 0), "t": ("H", True, 0),
+    "minutt": ("M", True, 0), "minutter": ("M", True, 0), "min": ("M", True, 0),
+}
+
+
+def duration_suggestions(text: str) -> list[str]:
+    """ISO 8601 spellings of a duration written in words: '2 uker' -> ['P2W', 'P14D']."""
+    m = re.fullmatch(r"\s*(\d+)\s*([a-zæøå]+)\.?\s*", text.lower())
+    if not m or m.group(2) not in _WORD_UNITS:
+        return []
+    n, (letter, is_time, days) = int(m.group(1)), _WORD_UNITS[m.group(2)]
+    out = [f"PT{n}{letter}" if is_time else f"P{n}{letter}"]
+    if letter == "W":
+        out.append(f"P{n * days}D")
+    elif letter == "D" and n <= 3:
+        out.append(f"PT{n * 24}H")
+    return out
+
+
+def parse_duration_parts(iso: str) -> tuple[tuple[str, int], ...]:
+    """Split an ISO 8601 duration into whole units, keeping months as months."""
+    m = DURATION_RE.match(iso)
+    if not m:
+        suggested = duration_suggestions(iso)
+        if suggested:
+            raise ValueError(f"«{iso}» er ikke en ISO 8601-varighet; skriv "
+                             + " eller ".join(suggested))
+        raise ValueError(
+            f"«{iso}» er ikke en ISO 8601-varighet; skriv f.eks. PT48H for 48 timer, P2D for 2 døgn, "
+            "P2W for 2 uker, P3M for 3 måneder eller P2Y for 2 år"
+        )
+    units = ("years", "months", "weeks", "days", "hours", "minutes")
+    parts = tuple((u, int(v)) for u, v in zip(units, m.groups()) if v is not None)
+    if not any(n for _, n in parts):
+        raise ValueError(f"varigheten «{iso}» er null")
+    return parts
+
+
 def _count(n: int, unit: str) -> str:
     one, many = _UNITS[unit]
     return f"{n} {one if n == 1 else many}"
 
 
-def join_words(parts: list[str]) -> str:
-    """['a', 'b', 'c'] -> 'a, b og c'."""
+def join_words(parts: list[str], last: str = "og") -> str:
+    """['a', 'b', 'c'] -> 'a, b og c' (or 'a, b eller c' with last='eller')."""
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " og " + parts[-1]
+    return ", ".join(parts[:-1]) + f" {last} " + parts[-1]
+
+
+_ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "é": "e", "è": "e", "ü": "u", "ö": "o", "ä": "a"})
+
+
+def ascii_id(text: str) -> str:
+    """The id rules' spelling of a name: a–z, digits and hyphens; æ -> ae, ø -> o, å -> a
+    ('Primærkontakt NAV' -> 'primaerkontakt-nav')."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower().translate(_ASCII)).strip("-")
+    return slug
 
 
 _join = join_words
@@ -41,8 +98,6 @@ _join = join_words
 @lru_cache(maxsize=4096)
 def duration_words(iso: str) -> str:
     """'PT48H' -> '48 timer', 'P3M' -> '3 måneder', 'P2D' -> '2 døgn', 'P1Y6M' -> '1 år og 6 måneder'."""
-    from .model import parse_duration_parts
-
     parts = parse_duration_parts(iso)
     return _join([_count(n, unit) for unit, n in parts if n])
 

@@ -98,7 +98,7 @@ def test_every_failure_kind_has_a_fixture():
 
 def test_not_utf8(data, capsys):
     (data / "roles" / "latin1.yml").write_bytes("id: latin1\nname: Råde\n".encode("latin-1"))
-    exit_code, report, err = _check(capsys, data)
+    exit_code, report, _err = _check(capsys, data)
     [f] = [f for f in report["findings"] if f["code"] == "RB004"]
     assert exit_code == 1 and (f["line"], f["column"]) == (2, 8) and "UTF-8" in f["message"]
 

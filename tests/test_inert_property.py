@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from rutinebok import model as M
+from rutinebok import kinds
 from rutinebok.findings import Report
 from rutinebok.load import data_files, load_dataset, read_yaml
 
@@ -199,9 +199,9 @@ def discover_slots(data_dir: Path) -> tuple[list[tuple], set[tuple[str, str]]]:
     for path in data_files(data_dir):
         rel = path.relative_to(data_dir).as_posix()
         folder = rel.split("/")[0]
-        cls = M.FOLDER_KINDS.get(folder) or M.FILE_KINDS.get(rel)
-        if cls is not None:
-            walk(cls, read_yaml(path, rel).data, (), rel)
+        kind = kinds.by_folder(folder) or kinds.by_file(rel)
+        if kind is not None:
+            walk(kind.model, read_yaml(path, rel).data, (), rel)
     return sorted(v[:4] for v in found.values()), wanted
 
 

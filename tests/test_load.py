@@ -187,7 +187,7 @@ def test_empty_file_is_refused(tmp_path, text):
 
 @pytest.mark.parametrize("text", ["- a\n- b\n", "bare tekst\n", "42\n", "~\n"])
 def test_top_level_must_be_a_mapping(tmp_path, text):
-    f = one(refused(tmp_path, text), "RB009")
+    f = one(refused(tmp_path, text), "RB058")
     assert (f.line, f.column) == (1, 1) and "tabell" in f.message
 
 

@@ -23,7 +23,7 @@ def _by(findings, code, file_part):
 
 
 def test_real_data_loads_and_checks_without_errors(real):
-    ds, report, findings = real
+    _ds, report, findings = real
     assert report.findings == [], "\n".join(f.format() for f in report.findings)
     errors = [f for f in findings if f.severity == "error"]
     assert errors == [], "\n".join(f.format() for f in errors)

@@ -68,8 +68,8 @@ def test_codeowners_lists_every_party_of_a_routine(monkeypatch):
 
 
 def test_contributing_explains_every_check_code():
-    from rutinebok.findings import CODES
+    from rutinebok.checks import RULES
 
     text = (ROOT / "CONTRIBUTING.md").read_text("utf-8")
-    for code, name in CODES.items():
-        assert f"| {code} | `{name}` |" in text, code
+    for code, r in RULES.items():
+        assert f"| {code} | `{r.name}` |" in text, code

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.generate import generated_tree
 from rutinebok.checks import Checker
 from rutinebok.cli import main
 from rutinebok.diagram import tree_svg
 from rutinebok.escape import md_text
 from rutinebok.findings import Finding
-from rutinebok.generate import generated_tree
 from rutinebok.load import SourceFile
 from rutinebok.model import Tree
 from rutinebok.render import SiteOptions, SiteRenderer
@@ -138,7 +138,7 @@ def test_big_generated_trees_are_sound_and_draw(real, questions):
     ds.files[tree.file] = SourceFile(tree.file, None, {}, "")
     try:
         checker = Checker(ds, TODAY)
-        checker.check_tree(tree)
+        checker.check_entity(tree, "trees", without=("RB056",))  # drawing is timed apart
         assert checker.out == []
     finally:
         del ds.files[tree.file]

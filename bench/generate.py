@@ -321,6 +321,25 @@ def _deadline(rng: random.Random, rules_here: list[tuple], budget: list[int]) ->
     return rng.choice(WHENS)  # 'snarest' and the like (also when the budget is spent)
 
 
+def _step_text(rng: random.Random, party_ids: list[str], roles: list[str], action: str,
+               referable: list[tuple], budget: list[int]) -> str:
+    """One procedure step (the random draws in the same order as always: same seed, same data)."""
+    actor = USER_ROLE if rng.random() < 0.05 else (
+        rng.choice(party_ids) if rng.random() < 0.1 else rng.choice(roles))
+    o = [f"                - actor: {actor}\n", f"                  action: {q(action)}\n"]
+    deadline = _deadline(rng, referable, budget)
+    if deadline:
+        o.append(f"                  deadline: {deadline}\n")
+    if rng.random() < 0.25:
+        o.append(f"                  condition: {rng.choice(CONDITIONS)}\n")
+    if rng.random() < 0.5:
+        o.append(f"                  to: {flow(rng.sample(roles, min(2, len(roles))))}\n")
+    if rng.random() < 0.1:
+        o.append("                  note: " + folded(
+            "Dokumenter alltid hva som ble avtalt, og hvem som har fått beskjed.", 20))
+    return "".join(o)
+
+
 def _routine_text(i: int, rid: str, parties: list[dict], rng: random.Random, steps: int) -> str:
     owner = parties[0]
     party_ids = [p["id"] for p in parties]
@@ -418,21 +437,7 @@ def _routine_text(i: int, rid: str, parties: list[dict], rng: random.Random, ste
                  f"              limit: {LIMIT}\n              steps:\n")
         budget = [LIMIT_DAYS]
         for s in range(size):
-            actor = USER_ROLE if rng.random() < 0.05 else (
-                rng.choice(party_ids) if rng.random() < 0.1 else rng.choice(roles))
-            o.append(f"                - actor: {actor}\n"
-                     f"                  action: {q(ACTIONS[(i + k + s) % len(ACTIONS)])}\n")
-            deadline = _deadline(rng, referable, budget)
-            if deadline:
-                o.append(f"                  deadline: {deadline}\n")
-            if rng.random() < 0.25:
-                o.append(f"                  condition: {rng.choice(CONDITIONS)}\n")
-            if rng.random() < 0.5:
-                to = rng.sample(roles, min(2, len(roles)))
-                o.append(f"                  to: {flow(to)}\n")
-            if rng.random() < 0.1:
-                o.append("                  note: " + folded(
-                    "Dokumenter alltid hva som ble avtalt, og hvem som har fått beskjed.", 20))
+            o.append(_step_text(rng, party_ids, roles, ACTIONS[(i + k + s) % len(ACTIONS)], referable, budget))
 
     # --- meeting
     o.append("  - id: moter\n    title: Samarbeidsmøter\n    blocks:\n"
@@ -568,9 +573,9 @@ def read_marker(out_dir: Path) -> dict | None:
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
-    """Add the generator's options to `parser` (or a new one), e.g. for a CLI subcommand."""
+    """Add the generator's options to `parser` (or a new one), the one command line for it."""
     p = parser or argparse.ArgumentParser(
-        prog="rutinebok generate",
+        prog="bench/generate.py",
         description="Lag et syntetisk, gyldig datasett (til ytelsestester).")
     p.add_argument("--out", type=Path, required=True, help="mappen datasettet skrives til")
     p.add_argument("--routines", type=int, required=True, help="antall rutiner")
@@ -597,10 +602,6 @@ def main(argv: list[str] | None = None) -> int:
     return run(build_parser().parse_args(argv))
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def generated_tree(n_questions: int) -> dict:
     """A decision tree as data: a balanced binary tree of n questions and n+1 outcomes.
 
@@ -617,3 +618,7 @@ def generated_tree(n_questions: int) -> dict:
                                                  "responsible": ["nav-moss"]}})
     return {"id": "generert", "title": "Generert tre", "summary": "Til test.", "routine": "moss-krisesenter-nav",
             "start": "q0", "nodes": nodes, "source": {"document": "seed-000"}}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
