@@ -20,7 +20,7 @@ HEADER = "# Syntetisk testdata – ikke ekte opplysninger\n"
 # Written into every generated folder; lets a later run replace the folder safely and lets
 # the benchmark see which parameters made it. Not a .yml file, so the loader ignores it.
 MARKER = ".rutinebok-generated.json"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: signing only for agreements, organisation numbers (clean under RB037, RB041)
 
 # --------------------------------------------------------------------------- fixed vocabulary
 
@@ -207,7 +207,10 @@ def _org_text(org: dict, kommuner: list[dict]) -> str:
         "kommunal-enhet": f"Boligkontoret i {place} {no}",
         "politi": f"{place} politistasjon {no}",
     }[kind]
-    out = [f"id: {org['id']}\n", f"name: {q(name)}\n", f"kind: {kind}\n"]
+    out = [f"id: {org['id']}\n", f"name: {q(name)}\n", f"kind: {kind}\n",
+           # A made-up number (this corpus is synthetic), so digital signing is possible (RB041).
+           f'org_number: "{900_000_000 + no}"\n',
+           "org_number_source: {document: syntetisk-kilde-2, where: Enhetsregisteret}\n"]
     if kind == "krisesenter":
         out.append("legal_form: IKS\n")
         if kommuner:
@@ -368,14 +371,15 @@ def _routine_text(i: int, rid: str, parties: list[dict], rng: random.Random, ste
          "approved:\n",
          f"  by: {q('Ledermøtet for partene i ' + owner['place'])}\n",
          f"  on: {approved.isoformat()}\n  organisation: {owner['id']}\n",
-         "  source: {document: syntetisk-kilde-1, where: Vedtak}\n",
-         "signing:\n",
-         f"  method: {'digital' if i % 2 else 'papir'}\n  place: {owner['place']}\n",
-         f"  date: {signed.isoformat()}\n  signatories:\n"]
-    for k, p in enumerate(parties, 1):
-        # The check warns about unnamed signatories; these names are plainly made up.
-        o.append(f"    - party: {p['id']}\n      role: {SIGNER[p['kind']]}\n"
-                 f"      name: Testperson {i + 1}-{k}\n")
+         "  source: {document: syntetisk-kilde-1, where: Vedtak}\n"]
+    if kind != "arbeidsprosess":  # a work process is published, not signed (RB037)
+        o += ["signing:\n",
+              f"  method: {'digital' if i % 2 else 'papir'}\n  place: {owner['place']}\n",
+              f"  date: {signed.isoformat()}\n  signatories:\n"]
+        for k, p in enumerate(parties, 1):
+            # The check warns about unnamed signatories; these names are plainly made up.
+            o.append(f"    - party: {p['id']}\n      role: {SIGNER[p['kind']]}\n"
+                     f"      name: Testperson {i + 1}-{k}\n")
 
     law_a, law_b = LAWS
     o.append("legal_basis:\n"
