@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -271,3 +272,23 @@ def test_load_dataset_reports_paths_relative_to_the_data_folder_parent(tmp_path)
     assert set(ds.organisations) == {"krisesenteret", "nav-nord", "nav-sor"}
     assert ds.routines["rutine"].file == "data/routines/rutine.yml"
     assert ds.source_of(ds.routines["rutine"]).rel == "data/routines/rutine.yml"
+
+
+_ENGLISH = re.compile(r"\b(expected|found|while|mapping|scanning|could|did|allowed|character|token|"
+                      r"block|stream|unicode|string|line \d|column)\b|<[a-z]", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("text", [
+    "id: a\nname: [A\n", "id: a\nname: {A: b\n", "id: a\nname: \"A\n", "id: a\nname: A: B\n",
+    "id: a\nname: A\n  kind: b\n", "id: a\nname: @A\n", "id: a\nname: `A\n", "id: a\nname: 'A' B\n",
+    "id: a\nname: \"A\\q\"\n", "- a\nb: c\n", "id: a\nname: *A\n", "id: a\nname: &\n", "%YAML 9\n---\nid: a\n",
+    "id: a\nname: A\n- b\n", "id: a\n? [a, b]\n: c\n", "id: a\nname: !!binary x\n",
+    "id: a\nname: >\n  x\n y\n", "id: a\nb:\n  - c\n d: e\n",
+])
+def test_yaml_errors_are_all_norwegian(tmp_path, text):
+    """The parser's own (English) words never reach the message: issue 15."""
+    findings = refused(tmp_path, text)
+    assert findings and all(f.code in ("RB001", "RB003", "RB058") for f in findings), findings
+    for f in findings:
+        assert not _ENGLISH.search(f.message + f.hint), f.format()
+        assert f.line >= 1, f.format()
