@@ -351,6 +351,8 @@ def compare_routine(old, new, a: _Names, b: _Names, signed_copies: list[Path]) -
     change = RoutineChange(new.id, new.title)
     old_d, new_d = _dump(old), _dump(new)
     if old_d == new_d:
+        # The routine is the same, but a checklist it answers to may have changed under it.
+        change.lines += coverage_lines(old, new, a, b)
         return change
     change.content_changed = ({k: v for k, v in old_d.items() if k not in RECORD_FIELDS}
                               != {k: v for k, v in new_d.items() if k not in RECORD_FIELDS})
@@ -466,6 +468,7 @@ def compare_routine(old, new, a: _Names, b: _Names, signed_copies: list[Path]) -
     lines += [f"Nytt vedlegg: «{t}»." for t in added]
     lines += [f"Vedlegg fjernet: «{t}»." for t in removed]
 
+    lines += coverage_lines(old, new, a, b)
     if change.content_changed and not lines:  # a field not described above
         changed = [k for k in new_d if k not in RECORD_FIELDS and old_d.get(k) != new_d[k]]
         lines.append("Endret: " + ", ".join(changed) + ".")
@@ -485,6 +488,46 @@ def compare_routine(old, new, a: _Names, b: _Names, signed_copies: list[Path]) -
         if not change.version_bumped:
             lines.append(f"Versjonsnummeret er ikke økt (fortsatt {new.version}); øk version og skriv i change_log.")
     return change
+
+
+def coverage_lines(old, new, a: _Names, b: _Names) -> list[str]:
+    """Checklist coverage gained or lost: what a signer must know before signing again."""
+    from .coverage import STATUS_WORDS as COVER_WORDS
+    from .coverage import routine_coverage
+
+    before = {c.checklist.id: c for c in routine_coverage(old, a.ds.by_kind("checklists"))}
+    after = {c.checklist.id: c for c in routine_coverage(new, b.ds.by_kind("checklists"))}
+    lines = []
+    for cid, cov in after.items():
+        title = cov.checklist.title
+        was = before.get(cid)
+        if was is None:
+            lines.append(f"Svarer nå til sjekklisten «{title}»: {cov.words.lower()}.")
+            continue
+        old_items = {i.item.id: i for i in was.items}
+        numbers_a, numbers_b = old.clause_numbers(), new.clause_numbers()
+        for ic in cov.items:
+            prev = old_items.get(ic.item.id)
+            prev_status = prev.status if prev else "ikke-dekket"
+            where = [numbers_b.get(s, s) for s in ic.sections]
+            prev_where = [numbers_a.get(s, s) for s in prev.sections] if prev else []
+            if prev_status == ic.status and where == prev_where:
+                continue
+            now = COVER_WORDS[ic.status].lower() + (f" i {', '.join(where)}" if where else "")
+            then = COVER_WORDS[prev_status].lower() + (f" i {', '.join(prev_where)}" if prev_where else "")
+            if prev is None:
+                then = "ikke med i sjekklisten"
+            lines.append(f"Sjekklisten «{title}», punktet «{ic.item.title}»: {then} → {now}.")
+        for iid, prev in old_items.items():
+            if iid not in {i.item.id for i in cov.items}:
+                lines.append(f"Sjekklisten «{title}»: punktet «{prev.item.title}» er fjernet fra sjekklisten.")
+        if (was.covered, was.total) != (cov.covered, cov.total):
+            lines.append(f"Sjekklisten «{title}»: dekket {was.covered} av {was.total} → {cov.covered} av "
+                         f"{cov.total} punkter.")
+    for cid, was in before.items():
+        if cid not in after:
+            lines.append(f"Svarer ikke lenger til sjekklisten «{was.checklist.title}».")
+    return lines
 
 
 def _rule_words(rule, names: _Names) -> str:
@@ -569,7 +612,8 @@ def _routines_citing(ds: Dataset, law_id: str) -> list[str]:
 def _other_lines(a_ds: Dataset, b_ds: Dataset, a: _Names, b: _Names) -> list[str]:
     out: list[str] = []
     kinds = (("roles", "rolle", lambda x: x.name), ("laws", "lov", lambda x: x.short_name or x.title),
-             ("documents", "dokument", lambda x: x.title), ("trees", "veiviser", lambda x: x.title))
+             ("documents", "dokument", lambda x: x.title), ("trees", "veiviser", lambda x: x.title),
+             ("checklists", "sjekkliste", lambda x: x.title))
     for kind, word, title in kinds:
         a_items, b_items = getattr(a_ds, kind), getattr(b_ds, kind)
         for key in sorted(set(a_items) | set(b_items)):

@@ -79,8 +79,8 @@ def _path_words(path: tuple) -> str:
 
 def editor_notes(ds: Dataset) -> list[Note]:
     notes = []
-    for kind in ("organisations", "roles", "routines", "laws", "documents", "trees"):
-        for entity in getattr(ds, kind).values():
+    for kind in ("organisations", "roles", "routines", "laws", "documents", "trees", "checklists"):
+        for entity in ds.by_kind(kind).values():
             for path, text in _walk_notes(entity, ()):
                 notes.append(Note(_where(ds, entity, path + ("editor_note",)), _path_words(path) or "(fila)",
                                   " ".join(text.split())))

@@ -216,5 +216,8 @@ TREES = register(Kind(
 GLOSSARY = register(Kind(
     "glossary", model.Glossary, "ordliste", "ordlister", "Ordliste", file="glossary.yml",
     review="editors"))
+CHECKLISTS = register(Kind(
+    "checklists", model.Checklist, "sjekkliste", "sjekklister", "Sjekkliste", folder="checklists",
+    site_folder="sjekklister", template="checklist.md.j2", review="editors"))
 SOURCES = register(Kind(
     "sources", model.Sources, "kilde", "kilder", "Kilder", file="sources.yml", review="editors"))

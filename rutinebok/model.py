@@ -115,7 +115,7 @@ class Duration:
 
 
 EDITOR_NOTE = "editor_note"
-_BLOCK_EXTRAS = {EDITOR_NOTE, "caution"}  # keys a block may carry besides its one kind
+_BLOCK_EXTRAS = {EDITOR_NOTE, "caution", "covers", "source"}  # keys a block may carry besides its one kind
 
 
 class Strict(BaseModel):
@@ -374,8 +374,25 @@ class Deadline(Strict):
         return self
 
 
+# Actors a source names without a single role: a first-class value, never a guessed role.
+JOINT_ACTORS = {
+    "alle-involverte": "Alle involverte",
+    "ikke-oppgitt": "Ikke oppgitt i kilden",
+}
+
+
 class Step(Strict):
-    actor: Ref = Field(description="Hvem som handler: id for en rolle eller organisasjon.")
+    actor: Ref = Field(
+        description="Hvem som handler: id for en rolle eller organisasjon. Når kilden ikke nevner én "
+        "bestemt aktør: «alle-involverte», eller «ikke-oppgitt» når kilden ikke sier hvem. Gjett aldri.",
+        examples=["primaerkontakt", "alle-involverte"],
+    )
+    together_with: list[Ref] = Field(
+        default_factory=list, title="Sammen med",
+        description="Andre som gjør steget sammen med aktøren, f.eks. «beboeren sammen med "
+        "kontaktpersonen»: actor: beboer, together_with: [kontaktperson].",
+        examples=[["kontaktperson"]],
+    )
     action: Markdown = Field(description="Hva som gjøres.")
     deadline: Deadline | None = None
     condition: str | None = Field(None, description="Vilkår, f.eks. «med kvinnens samtykke».")
@@ -391,12 +408,6 @@ class Procedure(Strict):
     steps: list[Step] = Field(min_length=1)
 
 
-class Responsibility(Strict):
-    duty: Markdown = Field(description="Plikten.")
-    responsible: list[Ref] = Field(min_length=1, description="Roller eller organisasjoner som har ansvaret.")
-    deadline: Deadline | None = None
-
-
 class Frequency(Strict):
     times: int = Field(ge=1, le=366, description="Antall ganger per periode.")
     per: Literal["uke", "måned", "år"]
@@ -406,6 +417,20 @@ class Frequency(Strict):
     def words(self) -> str:
         text = words.frequency_words(self.times, self.per)
         return text + " og ved behov" if self.also_when_needed else text
+
+
+class Responsibility(Strict):
+    duty: Markdown = Field(description="Plikten.")
+    responsible: list[Ref] = Field(min_length=1, description="Roller eller organisasjoner som har ansvaret.")
+    deadline: Deadline | None = None
+    frequency: Frequency | None = Field(
+        None, title="Hvor ofte",
+        description="Hvor ofte plikten gjentas, f.eks. «informerer kommunene to ganger i året»: "
+        "{times: 2, per: år}.",
+        examples=[{"times": 2, "per": "år"}],
+    )
+
+
 
 
 class Meeting(Strict):
@@ -449,6 +474,11 @@ class Alternative(Strict):
         description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
                     "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")
     text: Markdown
+    points_title: Label | None = Field(
+        None, title="Overskrift over punktene",
+        description="Hva punktene er, slik kilden innleder dem, f.eks. «Fordeler med en slik løsning». Vises over "
+        "punktene, så de ikke leses som en fortsettelse av en liste i teksten.",
+        examples=["Fordeler med en slik løsning"])
     points: list[str] = Field(default_factory=list)
     contacts: list[Ref] = Field(default_factory=list)
 
@@ -528,6 +558,54 @@ class Caution(Strict):
     source: SourceRef = Field(description="Den offisielle kilden merknaden bygger på.")
 
 
+ORDINALS = ("første", "andre", "tredje", "fjerde", "femte", "sjette", "sjuende", "åttende", "niende", "tiende")
+
+
+class LegalRef(Strict):
+    law: Id = Field(description="Loven eller forskriften (id i data/laws/).", examples=["krisesenterlova"])
+    paragraph: str | None = Field(None, description="Paragraf, f.eks. «§ 4». Tom når hele loven menes.",
+                                  examples=["§ 4"])
+    ledd: int | None = Field(None, ge=1, le=20, title="Ledd i paragrafen",
+                             description="Leddet i paragrafen, som tall: 2 betyr «andre ledd».", examples=[2])
+    bokstav: Annotated[str | None, Field(pattern=r"^[a-zæøå]$")] = Field(
+        None, title="Bokstav i leddet", description="Bokstaven i leddet, f.eks. «a».", examples=["a"])
+    note: str | None = Field(None, description="Hva rutinen bygger på i denne bestemmelsen.")
+
+    @model_validator(mode="after")
+    def _below_paragraph(self):
+        if (self.ledd or self.bokstav) and not self.paragraph:
+            raise ValueError("ledd og bokstav krever paragraph (f.eks. paragraph: «§ 2», ledd: 2)")
+        if self.bokstav and not self.ledd:
+            raise ValueError("bokstav krever ledd (f.eks. ledd: 2, bokstav: a)")
+        return self
+
+    @property
+    def below_words(self) -> str:
+        """«andre ledd bokstav a»: the part of the paragraph, in the words Lovdata uses."""
+        out = []
+        if self.ledd:
+            out.append(f"{ORDINALS[self.ledd - 1] if self.ledd <= len(ORDINALS) else str(self.ledd) + '.'} ledd")
+        if self.bokstav:
+            out.append(f"bokstav {self.bokstav}")
+        return " ".join(out)
+
+    @property
+    def paragraph_words(self) -> str:
+        """«§ 2 andre ledd bokstav a», or just the paragraph."""
+        return " ".join(x for x in (self.paragraph or "", self.below_words) if x)
+
+
+CoverRef = Annotated[str, Field(pattern=r"^([a-z0-9][a-z0-9-]*/)?[a-z0-9][a-z0-9-]*$")]
+# A module-level alias: inside Block, «list» is the name of a block kind, not the builtin.
+CoverList = list[CoverRef]
+_COVERS = {
+    "title": "Dekker punkter",
+    "description": "Punkter i sjekklistene rutinen svarer til (routine.checklists) som denne delen dekker: "
+    "punktets id, eller sjekkliste-id/punkt-id når to sjekklister har samme punkt-id.",
+    "examples": [["samordning", "oppfolging-etter-utflytting"]],
+}
+
+
 BLOCK_KINDS = (
     "text", "responsibility", "procedure", "meeting", "rule", "phase", "table", "contacts",
     "list", "levels", "measures", "role",
@@ -550,6 +628,11 @@ class Block(Strict):
     measures: PlanMeasures | None = None
     role: RoleDescription | None = None
     caution: Caution | None = Field(None, description="Merknad som vises ved blokken: ordlyden kan være utdatert.")
+    covers: CoverList = Field(default_factory=CoverList, **_COVERS)
+    source: Id | None = Field(
+        None, title="Kilde for blokken",
+        description="Id for en kilde i rutinens sources-liste, når blokken bygger på en annen kilde enn seksjonen.",
+        examples=["veiviser-fase-2"])
 
     @model_validator(mode="after")
     def _exactly_one(self):
@@ -576,6 +659,15 @@ class Section(Strict):
                     "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")
     blocks: list[Block] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
+    covers: CoverList = Field(default_factory=CoverList, **_COVERS)
+    source: Id | None = Field(
+        None, title="Kilde for seksjonen",
+        description="Id for en kilde i rutinens sources-liste: seksjonen (med underseksjoner) bygger på den. "
+        "Vises ved seksjonen.", examples=["veiviser-fase-2"])
+    legal_basis: list[LegalRef] = Field(
+        default_factory=list, title="Lovgrunnlag for seksjonen",
+        description="Bestemmelsene akkurat denne seksjonen bygger på. Vises ved seksjonen.",
+        examples=[[{"law": "krisesenterlova", "paragraph": "§ 2", "ledd": 2, "bokstav": "a"}]])
 
 
 # --------------------------------------------------------------------------- routine
@@ -608,10 +700,10 @@ class Approval(Strict):
     source: SourceRef
 
 
-class LegalRef(Strict):
-    law: Id
-    paragraph: str | None = Field(None, description="Paragraf, f.eks. «§ 4». Tom når hele loven menes.")
-    note: str | None = None
+class NamedSource(Strict):
+    id: Id = Field(description="Id som seksjoner og blokker viser til med source: <id>.")
+    document: Id = Field(description="Id for kildedokumentet (se data/sources.yml).")
+    where: str | None = Field(None, description="Hvor i kilden: avsnitt, side eller tabell.")
 
 
 class DocumentRef(Strict):
@@ -687,6 +779,20 @@ class Routine(Entity):
     attachments: list[Attachment] = Field(default_factory=list)
     change_log: list[ChangeLogEntry] = Field(min_length=1)
     source: SourceRef
+    sources: list[NamedSource] = Field(
+        default_factory=list, title="Flere kilder",
+        description="Kilder til enkelte seksjoner og blokker, når rutinen bygger på flere dokumenter. "
+        "Seksjoner og blokker viser til en kilde med source: <id>. En kilde ingen bruker, gir en advarsel.",
+        examples=[[{"id": "veiviser-fase-2", "document": "seed-002", "where": "Fase 2"}]])
+    checklists: list[Id] = Field(
+        default_factory=list, title="Sjekklister",
+        description="Sjekklistene rutinen svarer til (id i data/checklists/). Hvert punkt må dekkes (covers) "
+        "eller forklares (not_applicable).", examples=[["krisesentertilbudet-krav"]])
+    not_applicable: dict[Annotated[str, Field(pattern=r"^([a-z0-9][a-z0-9-]*/)?[a-z0-9][a-z0-9-]*$")],
+                         Annotated[str, Field(min_length=1, pattern=r"\S")]] = Field(
+        default_factory=dict, title="Gjelder ikke",
+        description="Punkter i sjekklistene som ikke gjelder for rutinen, med begrunnelsen: {punkt-id: grunn}.",
+        examples=[{"internkontroll": "Internkontrollen er kommunens ansvar og står i kommunens eget system."}])
 
     def walk_sections(self):
         """Yield (path, section) depth-first, path being the YAML path to the section."""
@@ -721,6 +827,67 @@ class Routine(Entity):
         for path, section in self.walk_sections():
             for i, block in enumerate(section.blocks):
                 yield path + ("blocks", i), block
+
+
+# --------------------------------------------------------------------------- checklists
+
+# What a requirement may ask a routine to name; a part that covers the item without it is weak.
+ASKS_WORDS = {"aktør": "hvem som gjør det", "frist": "en frist", "kontakt": "hvem man kontakter",
+              "hyppighet": "hvor ofte"}
+Asks = Literal["aktør", "frist", "kontakt", "hyppighet"]
+
+
+class ChecklistSubItem(Strict):
+    id: Id = Field(description="Id for underpunktet, unik i sjekklisten.", examples=["telefon"])
+    title: Label = Field(description="Kort tittel.", examples=["Telefon døgnet rundt"])
+    requirement: Markdown | None = Field(None, title="Krav", description="Hva kilden krever, med kildens ord.")
+    legal: LegalRef | None = Field(None, title="Lovhenvisning",
+                                   description="Bestemmelsen underpunktet kommer fra, når kilden sier det.")
+
+
+class ChecklistItem(Strict):
+    id: Id = Field(description="Id for punktet, unik i sjekklisten. Rutiner viser til den med covers.",
+                   examples=["samordning"])
+    title: Label = Field(description="Kort tittel, f.eks. «Samordning med andre tjenester».",
+                         examples=["Samordning med andre tjenester"])
+    requirement: Markdown = Field(
+        title="Krav", description="Hva kilden krever, gjengitt eller referert uten å legge til noe.",
+        examples=["Krisesenteret og andre offentlige tjenester skal være samordnet og gi brukeren helhetlig oppfølging."])
+    legal: LegalRef | None = Field(None, title="Lovhenvisning",
+                                   description="Bestemmelsen kravet kommer fra, når kilden sier det.")
+    asks_for: list[Asks] = Field(
+        default_factory=list, title="Krever",
+        description="Hva en rutine må si for å dekke punktet: aktør (hvem), frist, kontakt (hvem man "
+        "kontakter) og hyppighet (hvor ofte). Dekkes punktet bare av tekst uten dette, er det svakt dekket.",
+        examples=[["aktør", "hyppighet"]])
+    items: list[ChecklistSubItem] = Field(default_factory=list, title="Underpunkter")
+    where: str | None = Field(None, title="Hvor i kilden", description="Avsnitt eller side i kilden.")
+
+
+class Checklist(Entity):
+    """What a routine of some kinds must cover, from a cited public source."""
+
+    id: Id
+    title: Label = Field(description="Sjekklistens tittel.", examples=["Krav til krisesentertilbudet"])
+    summary: Markdown = Field(description="Hva sjekklisten er, og hvem den gjelder for.")
+    applies_to: list[RoutineKind] = Field(
+        min_length=1, title="Gjelder for", description="Slagene rutiner sjekklisten gjelder for.",
+        examples=[["samarbeidsrutine"]])
+    version: int = Field(ge=1, description="Versjonsnummer; økes ved hver innholdsendring.")
+    status: Literal["utkast", "gjeldende", "utgått"] = "gjeldende"
+    items: list[ChecklistItem] = Field(min_length=1, title="Punkter")
+    change_log: list[ChangeLogEntry] = Field(min_length=1)
+    source: SourceRef = Field(description="Den offentlige kilden punktene kommer fra (med dato og adresse i "
+                                          "data/sources.yml).")
+
+    def all_ids(self) -> dict[str, tuple[ChecklistItem, ChecklistSubItem | None]]:
+        """Every item and sub-item id -> (item, sub-item or None)."""
+        out: dict[str, tuple] = {}
+        for item in self.items:
+            out.setdefault(item.id, (item, None))
+            for sub in item.items:
+                out.setdefault(sub.id, (item, sub))
+        return out
 
 
 # --------------------------------------------------------------------------- decision trees

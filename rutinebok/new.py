@@ -16,8 +16,12 @@ from .schema import SCHEMA_DIR, schema_line
 from .words import ascii_id
 
 
-def new_file(kind: str, new_id: str, data_dir: Path, schema_dir: Path | None = None) -> Path:
-    """Write data/<kind>/<id>.yml; schema_dir defaults to schema/ beside the data folder."""
+def new_file(kind: str, new_id: str, data_dir: Path, schema_dir: Path | None = None,
+             checklist: str | None = None) -> Path:
+    """Write data/<kind>/<id>.yml; schema_dir defaults to schema/ beside the data folder.
+
+    With `checklist` (routines only), the routine answers to that checklist and has one
+    section per item, none of them covered yet, so the check lists every item as uncovered."""
     import datetime as dt
 
     entry = kinds.by_new_word(kind)
@@ -43,6 +47,16 @@ def new_file(kind: str, new_id: str, data_dir: Path, schema_dir: Path | None = N
     routine = next(iter(sorted(ds.routines)), "rutine")
     text = entry.scaffold.format(id=new_id, owner=owner, org_kind=org_kind, source=source,
                                     routine=routine, today=dt.date.today().isoformat())
+    if checklist is not None:
+        if entry.name != "routines":
+            raise UserError("--checklist gjelder bare for en ny rutine", "rutinebok new routine ID --checklist ID")
+        checklists = ds.by_kind("checklists")
+        if checklist not in checklists:
+            from .findings import did_you_mean
+
+            raise UserError(f"ukjent sjekkliste «{checklist}»", did_you_mean(checklist, checklists)
+                            or "sjekklister: " + (", ".join(sorted(checklists)) or "ingen"))
+        text = checklist_routine(text, checklists[checklist])
     target.parent.mkdir(parents=True, exist_ok=True)
     line = schema_line(target, data_dir, schema_dir or data_dir.parent / SCHEMA_DIR.name)
     target.write_text(f"{line}\n{text}" if line else text, encoding="utf-8")
@@ -53,12 +67,51 @@ def _words() -> list[str]:
     return sorted(k.new_word for k in kinds.all_kinds() if k.new_word and k.scaffold)
 
 
+def _comment(text: str, indent: str, width: int = 92) -> list[str]:
+    import textwrap
+
+    return [f"{indent}# {line}" for line in textwrap.wrap(" ".join(text.split()), width - len(indent) - 2)]
+
+
+def checklist_routine(text: str, checklist) -> str:
+    """The routine template with its sections replaced by one section per checklist item."""
+    import json
+
+    from .checks.checklists import PAGE_ANCHORS
+    from .model import ASKS_WORDS
+
+    head, _, rest = text.partition("sections:\n")
+    tail = rest[rest.index("change_log:"):]
+    kind = checklist.applies_to[0]
+    head = re.sub(r"^kind: .*$", f"kind: {kind}  # sjekklisten gjelder for: {', '.join(checklist.applies_to)}",
+                  head, flags=re.MULTILINE)
+    lines = [f"checklists: [{checklist.id}]  # {checklist.title}",
+             "# Et punkt som ikke gjelder for rutinen, forklares her i stedet: {punkt-id: hvorfor}.",
+             "not_applicable: {}",
+             "sections:"]
+    for item in checklist.items:
+        sid = item.id if item.id not in PAGE_ANCHORS else f"{item.id}-punkt"
+        lines.append(f"  - id: {sid}")
+        lines.append(f"    title: {json.dumps(item.title, ensure_ascii=False)}")
+        lines += _comment(f"Krav: «{item.requirement}»", "    ")
+        if item.asks_for:
+            asks = [ASKS_WORDS[a] for a in item.asks_for]
+            lines += _comment("Punktet krever at rutinen sier " + (asks[0] if len(asks) == 1 else
+                              ", ".join(asks[:-1]) + " og " + asks[-1]) +
+                              ": bruk en prosedyre, et ansvar, et møte eller en kontaktliste.", "    ")
+        lines.append(f"    # Når seksjonen dekker punktet, skriv: covers: [{item.id}]")
+        lines.append("    covers: []")
+        lines.append("    blocks:")
+        lines.append("      - text: Skriv hvordan rutinen oppfyller punktet.")
+    return head + "\n".join(lines) + "\n" + tail
+
+
 def _suggest(text: str) -> str:
     return ascii_id(text) or "ny-id"
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    path = new_file(args.kind, args.id, args.data)
+    path = new_file(args.kind, args.id, args.data, checklist=args.checklist)
     print(f"Skrev {path}. Fyll inn feltene og kjør `rutinebok check`.")
     return 0
 
@@ -68,6 +121,8 @@ def add_parsers(sub) -> None:
     p.add_argument("kind", choices=_words())
     p.add_argument("id")
     p.add_argument("--data", type=Path, default=Path("data"))
+    p.add_argument("--checklist", metavar="ID", default=None,
+                   help="ny rutine med én seksjon per punkt i sjekklisten (id i data/checklists/)")
     p.set_defaults(handler=cmd_new)
 
 

@@ -140,7 +140,7 @@ def referenced_files(ds: Dataset, routine_id: str) -> list[Path]:
     """Every data file whose content can show up in the routine's PDF: the organisations,
     roles, laws and documents it names, its decision trees, the sources and the glossary."""
     r = ds.routines[routine_id]
-    kinds = ("organisations", "roles", "laws", "documents", "routines", "trees")
+    kinds = ("organisations", "roles", "laws", "documents", "routines", "trees", "checklists")
     found: set[tuple[str, str]] = set()
     for text in _strings(r.model_dump(mode="json")):
         head, _, tail = text.partition("/")
@@ -472,7 +472,7 @@ def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str, draft: b
         source_hash=routine_source_hash(ds, r.id), engine=__version__, fonts=_font_faces(),
         sig_w=SIG_W_MM, sig_h=SIG_H_MM, modified=modified, kind_words=KIND_WORDS,
         signatories=signatories, contacts=contacts, terms=_glossary_terms(ds, r), contact_parts=contact_parts,
-        field_prefix=FIELD_PREFIX, clauses=r.clause_numbers(),
+        field_prefix=FIELD_PREFIX, clauses=r.clause_numbers(), coverage=renderer.coverage(r),
         party_duties=party_duties(ds, renderer, r) if r.signable else [],
         content_code=content_code(routine_source_hash(ds, r.id)), draft=draft, draft_title=DRAFT_TITLE,
         f=filters,

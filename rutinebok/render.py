@@ -32,7 +32,17 @@ from .escape import (
 )
 from .findings import Finding
 from .load import Dataset
-from .model import KIND_WORDS, STATUS_WORDS, Block, Deadline, Organisation, Role, Routine, TimeRule
+from .model import (
+    JOINT_ACTORS,
+    KIND_WORDS,
+    STATUS_WORDS,
+    Block,
+    Deadline,
+    Organisation,
+    Role,
+    Routine,
+    TimeRule,
+)
 from .words import date_words, deadline_words, sentence, short_date
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -41,7 +51,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 # Help-seeker paths: (page, template, routine the facts come from).
 HELP_PATHS = [("hjelp/bor-pa-krisesenteret.md", "helpseeker_crisis_centre.md.j2", "moss-krisesenter-nav")]
 
-FOLDERS = {"routines": "rutiner", "organisations": "organisasjoner", "roles": "roller", "trees": "veivisere"}
+FOLDERS = {"routines": "rutiner", "organisations": "organisasjoner", "roles": "roller", "trees": "veivisere",
+           "checklists": "sjekklister"}
 
 
 
@@ -166,6 +177,10 @@ class SiteRenderer:
             return self.ds.roles[ref].name
         if ref in self.ds.routines:
             return self.ds.routines[ref].title
+        if ref in JOINT_ACTORS:
+            return JOINT_ACTORS[ref]
+        if ref in self.ds.by_kind("checklists"):
+            return self.ds.by_kind("checklists")[ref].title
         if ref in self.ds.laws:
             law = self.ds.laws[ref]
             return law.short_name or law.title
@@ -187,6 +202,100 @@ class SiteRenderer:
             # An organisation that merged or was renamed is never shown as if it still existed.
             out = pre_escaped(f"{out} (nå {self.link(successor.id, base)})")
         return out
+
+    # ------------------------------------------------------------------ checklists and sources
+
+    def coverage(self, routine: Routine) -> list:
+        """The routine's coverage of each checklist it answers to (rutinebok.coverage)."""
+        from .coverage import routine_coverage
+
+        cache = self.__dict__.setdefault("_coverage", {})
+        if routine.id not in cache:
+            cache[routine.id] = routine_coverage(routine, self.ds.by_kind("checklists"))
+        return cache[routine.id]
+
+    def checklist_rows(self, checklist) -> list[tuple]:
+        """(routine, its coverage of this checklist) for every routine that answers to it."""
+        rows = []
+        for routine in sorted(self.ds.routines.values(), key=lambda x: x.title):
+            for cov in self.coverage(routine):
+                if cov.checklist.id == checklist.id:
+                    rows.append((routine, cov))
+        return rows
+
+    def cover_words(self, routine: Routine, ic) -> str:
+        """«Dekket i 3 og 4.1», «Svakt dekket i 4 (sier ikke hvem som gjør det)», «Gjelder ikke: …»."""
+        from .coverage import STATUS_WORDS as COVER_WORDS
+
+        numbers = routine.clause_numbers()
+        where = [numbers.get(s, s) for s in ic.sections]
+        text = COVER_WORDS[ic.status]
+        if where:
+            text += " i " + _join_words(where)
+        if ic.status == "svakt":
+            text += f" ({ic.weak_words})"
+        if ic.status == "gjelder-ikke":
+            text += ": " + ic.reason
+        return text
+
+    @staticmethod
+    def cover_status(ic) -> str:
+        """The status without the clause numbers, for a table that has its own column for them."""
+        from .coverage import STATUS_WORDS as COVER_WORDS
+
+        if ic.status == "svakt":
+            return f"{COVER_WORDS['svakt']} ({ic.weak_words})"
+        if ic.status == "gjelder-ikke":
+            return f"{COVER_WORDS['gjelder-ikke']}: {ic.reason}"
+        return COVER_WORDS[ic.status]
+
+    def named_source(self, routine: Routine, source_id: str | None):
+        """The SourceRef a section or block names through the routine's sources list."""
+        return next((s for s in routine.sources if s.id == source_id), None) if source_id else None
+
+    def section_notes(self, routine: Routine, part, base: str = "../") -> Markup:
+        """«Kilde: … · Lovgrunnlag: …» under a section heading or after a block that names its own."""
+        bits = []
+        ref = self.named_source(routine, part.source)
+        if ref is not None:
+            where = f", {plain(ref.where)}" if ref.where else ""
+            bits.append(f"Kilde: {self.source_link(ref)}{where}")
+        for lr in getattr(part, "legal_basis", []):
+            label = plain(self.legal_words(lr))
+            url = self.law_url(lr)
+            bits.append("Lovgrunnlag: " + (f"[{label}]({md_url(url)})" if url else str(label)))
+        if not bits:
+            return pre_escaped("")
+        return pre_escaped("*" + " · ".join(bits) + "*{ .rb-part-source }")
+
+    def source_date(self, ref) -> str:
+        src = next((s for s in self.ds.sources.sources if s.id == ref.document), None) if ref else None
+        return date_words(src.date) if src is not None and src.date else ""
+
+    @staticmethod
+    def kinds_words(kinds: list[str]) -> str:
+        return _join_words([KIND_WORDS[k] for k in kinds])
+
+    @staticmethod
+    def asks_words(asks: list[str]) -> str:
+        from .model import ASKS_WORDS
+
+        return _join_words([ASKS_WORDS[a] for a in asks])
+
+    def law_url(self, lr) -> str:
+        """Lovdata's address for the paragraph (the whole law when no paragraph is given)."""
+        law = self.ds.laws.get(lr.law)
+        if law is None or not law.lovdata_url:
+            return ""
+        if lr.paragraph and lr.paragraph.startswith("§"):
+            return f"{law.lovdata_url}/{lr.paragraph.replace(' ', '')}"
+        return law.lovdata_url
+
+    def legal_words(self, lr) -> str:
+        """«krisesenterlova § 2 andre ledd bokstav a»."""
+        law = self.ds.laws.get(lr.law)
+        name = (law.short_name or law.title) if law else lr.law
+        return f"{name} {lr.paragraph_words}".strip()
 
     # ------------------------------------------------------------------ organisations that ended
 
@@ -675,6 +784,10 @@ class SiteRenderer:
             out[f"veivisere/{t.id}-diagram.md"] = self.render("tree_diagram.md.j2", tree=t, base="../")
         out["veivisere/index.md"] = self.render("trees_index.md.j2", base="../")
         out["rutiner/index.md"] = self.render("routines_index.md.j2", base="../")
+        for c in self.ds.by_kind("checklists").values():
+            out[f"sjekklister/{c.id}.md"] = self.render("checklist.md.j2", checklist=c, base="../")
+        if self.ds.by_kind("checklists"):
+            out["sjekklister/index.md"] = self.render("checklists_index.md.j2", base="../")
         out["organisasjoner/index.md"] = self.render("organisations_index.md.j2", base="../")
         out["roller/index.md"] = self.render("roles_index.md.j2", base="../")
         out["kontakter.md"] = self.render("contacts.md.j2", base="")

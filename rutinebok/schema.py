@@ -197,6 +197,7 @@ DEF_TITLES: dict[str, str] = {
     "PlanMeasures": "Tiltak i planen", "Procedure": "Prosedyre", "Responsibility": "Ansvar",
     "RoleDescription": "Rollebeskrivelse", "RoleTasks": "Oppgaver for en rolle", "Section": "Avsnitt",
     "Signatory": "Signatar", "Signing": "Signering", "Source": "Kilde", "SourceRef": "Kildehenvisning",
+    "NamedSource": "Kilde for en del", "ChecklistItem": "Punkt i sjekkliste", "ChecklistSubItem": "Underpunkt",
     "Step": "Steg", "Table": "Tabell", "Term": "Ord", "TimeRule": "Tidsregel", "TreeNode": "Node",
 }
 
@@ -204,6 +205,9 @@ GENERIC_ID = "Id: små bokstaver a–z, sifre og bindestrek."
 
 # Norwegian descriptions of the kinds of objects (replacing the code's English docstrings).
 DEF_DOCS: dict[str, str] = {
+    "NamedSource": "En kilde i rutinens sources-liste, som seksjoner og blokker viser til med source: <id>.",
+    "ChecklistItem": "Et punkt en rutine må dekke (covers) eller forklare (not_applicable).",
+    "ChecklistSubItem": "En del av et punkt; dekkes alle underpunktene, er punktet dekket.",
     "Deadline": "En frist: nøyaktig én av within (varighet), by (dato), when (snarest, straks, løpende, i-god-tid) "
                 "eller rule (en navngitt tidsregel). Kortform: PT48H, 2019-12-31 eller snarest.",
     "Block": "Én blokk i et avsnitt, med nøyaktig én nøkkel: text, responsibility, procedure, meeting, rule, "
@@ -304,6 +308,9 @@ def write_schemas(schema_dir: Path, data_dir: Path | None = None) -> list[Path]:
         path = schema_dir / f"{name}.schema.json"
         path.write_text(schema_text(schema), encoding="utf-8")
         written.append(path)
+    from . import fieldref
+
+    written.append(fieldref.write(schema_dir, all_schemas()))
     if data_dir is not None:
         for f in sorted(data_dir.rglob("*.yml")):
             line = schema_line(f, data_dir, schema_dir)
@@ -321,6 +328,10 @@ def stale(schema_dir: Path) -> list[str]:
         path = schema_dir / f"{name}.schema.json"
         if not path.exists() or path.read_text(encoding="utf-8") != schema_text(schema):
             out.append(str(path))
+    from . import fieldref
+
+    if fieldref.stale(schema_dir, all_schemas()):
+        out.append(str(schema_dir / fieldref.FILE_NAME))
     return out
 
 

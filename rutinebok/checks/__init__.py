@@ -8,6 +8,7 @@ from __future__ import annotations
 # Importing the families registers their rules and checks, in this order.
 from . import (  # noqa: F401  (imported for registration)
     actors,
+    checklists,
     dates,
     facts,
     inert,

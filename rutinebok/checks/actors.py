@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..model import JOINT_ACTORS
 from .registry import rule
 
 # Per block kind: (path inside the block, actor, is it a task) for each actor it names. A task
@@ -14,7 +15,10 @@ Actors = Iterator[tuple[tuple, str, bool]]
 
 def _procedure(v) -> Actors:
     for i, step in enumerate(v.steps):
-        yield ("steps", i, "actor"), step.actor, True
+        if step.actor not in JOINT_ACTORS:  # «alle involverte» is a value, not a role to look up
+            yield ("steps", i, "actor"), step.actor, True
+        for j, who in enumerate(step.together_with):
+            yield ("steps", i, "together_with", j), who, True
         for j, t in enumerate(step.to):
             yield ("steps", i, "to", j), t, False
 

@@ -18,7 +18,7 @@ SEVERITIES = {"feil": "error", "advarsel": "warning"}
 SEVERITY_NAMES = {v: k for k, v in SEVERITIES.items()}
 
 Family = Literal["lasting", "innhold", "henvisninger", "datoer", "signering", "aktører", "tidsregler",
-                 "lover", "veivisere", "versjoner", "fakta", "sikkerhet"]
+                 "lover", "veivisere", "versjoner", "fakta", "sikkerhet", "sjekklister"]
 
 # Headings for the code table, in the order the families are shown.
 FAMILY_TITLES: dict[str, str] = {
@@ -34,6 +34,7 @@ FAMILY_TITLES: dict[str, str] = {
     "versjoner": "Versjoner",
     "fakta": "Ukjente fakta",
     "sikkerhet": "Utrygt innhold",
+    "sjekklister": "Sjekklister",
 }
 
 
