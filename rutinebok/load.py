@@ -646,6 +646,7 @@ class Dataset:
     laws = property(lambda self: self.by_kind("laws"))
     documents = property(lambda self: self.by_kind("documents"))
     trees = property(lambda self: self.by_kind("trees"))
+    checklists = property(lambda self: self.by_kind("checklists"))
     glossary = property(lambda self: self.singles.get("glossary"))
     sources = property(lambda self: self.singles.get("sources"))
 

@@ -189,7 +189,7 @@ class SiteRenderer:
     def href(self, ref: str, base: str = "../") -> str:
         ref = ref.partition("/")[0]
         for kind, folder in FOLDERS.items():
-            if ref in getattr(self.ds, kind):
+            if ref in self.ds.by_kind(kind):
                 return f"{base}{folder}/{ref}.md"
         return f"{base}lover.md#{ref}" if ref in self.ds.laws else ""
 

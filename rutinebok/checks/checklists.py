@@ -119,11 +119,9 @@ def check_coverage(ck, r: Routine, src) -> None:
     seksjon eller blokk (`covers: [punkt-id]`) eller forklart (`not_applicable: {punkt-id:
     hvorfor}`). Med `--strict` er det en feil. Dekk aldri et punkt rutinen ikke svarer på."""
     checklists = ck.ds.by_kind("checklists")
-    ok = []
     for i, cid in enumerate(r.checklists):
         if not ck.ref(src, ("checklists", i), cid, checklists, "sjekkliste"):
             continue
-        ok.append(cid)
         c = checklists[cid]
         if r.kind not in c.applies_to:
             ck.add(src, "RB062", ("checklists", i),
@@ -131,13 +129,7 @@ def check_coverage(ck, r: Routine, src) -> None:
                    f"ikke for {KIND_WORDS[r.kind].lower()}", "fjern sjekklisten, eller velg riktig kind")
     ck.unique(src, ((("checklists", i), c) for i, c in enumerate(r.checklists)), "sjekklisten")
     if not r.checklists:
-        for section_id, path, _, ref in covers_in(r):
-            ck.add(src, "RB010", path, f"«{ref}» viser til et punkt, men rutinen svarer ikke til noen sjekkliste",
-                   "legg sjekklisten inn under checklists øverst i rutinen")
-        for ref in r.not_applicable:
-            ck.add(src, "RB010", ("not_applicable", ref),
-                   f"«{ref}» viser til et punkt, men rutinen svarer ikke til noen sjekkliste",
-                   "legg sjekklisten inn under checklists øverst i rutinen")
+        _no_checklist(ck, r, src)
         return
     for _, path, _, ref in covers_in(r):
         _unknown_item(ck, src, r, path, ref)
@@ -146,28 +138,42 @@ def check_coverage(ck, r: Routine, src) -> None:
     if r.status == "utgått":
         return
     for cov in routine_coverage(r, checklists):
-        index = r.checklists.index(cov.checklist.id)
-        for ic in cov.items:
-            if ic.status == "ikke-dekket":
-                ck.add(src, "RB060", ("checklists", index),
-                       f"punktet «{ic.item.title}» ({ic.item.id}) i sjekklisten «{cov.checklist.title}» er verken "
-                       "dekket eller forklart",
-                       f"skriv covers: [{ic.item.id}] på seksjonen som dekker det, eller forklar under "
-                       f"not_applicable hvorfor det ikke gjelder")
-            elif ic.status == "svakt":
-                cover = ic.covers[0]
-                asked = ", ".join(ASKS_WORDS[a] for a in ic.item.asks_for)
-                ck.add(src, "RB061", cover.path,
-                       f"punktet «{ic.item.title}» er svakt dekket: delen som dekker det, {ic.weak_words}",
-                       (f"punktet krever {asked}; " if asked else "") +
-                       "bruk et ansvar, en prosedyre, et møte eller en kontaktliste, ikke bare tekst")
-        covered = {i.item.id for i in cov.items if i.covers}
-        for ref in r.not_applicable:
-            c, iid, _ = resolve(r, checklists, ref)
-            if c is cov.checklist and iid in covered:
-                ck.add(src, "RB065", ("not_applicable", ref),
-                       f"punktet «{iid}» er både dekket (covers) og forklart som ikke relevant",
-                       "fjern det fra not_applicable, eller fjern covers")
+        _coverage_findings(ck, r, src, cov, checklists)
+
+
+def _coverage_findings(ck, r: Routine, src, cov, checklists) -> None:
+    index = r.checklists.index(cov.checklist.id)
+    for ic in cov.items:
+        if ic.status == "ikke-dekket":
+            ck.add(src, "RB060", ("checklists", index),
+                   f"punktet «{ic.item.title}» ({ic.item.id}) i sjekklisten «{cov.checklist.title}» er verken "
+                   "dekket eller forklart",
+                   f"skriv covers: [{ic.item.id}] på seksjonen som dekker det, eller forklar under "
+                   f"not_applicable hvorfor det ikke gjelder")
+        elif ic.status == "svakt":
+            asked = ", ".join(ASKS_WORDS[a] for a in ic.item.asks_for)
+            ck.add(src, "RB061", ic.covers[0].path,
+                   f"punktet «{ic.item.title}» er svakt dekket: delen som dekker det, {ic.weak_words}",
+                   (f"punktet krever {asked}; " if asked else "") +
+                   "bruk et ansvar, en prosedyre, et møte eller en kontaktliste, ikke bare tekst")
+    covered = {i.item.id for i in cov.items if i.covers}
+    for ref in r.not_applicable:
+        c, iid, _ = resolve(r, checklists, ref)
+        if c is cov.checklist and iid in covered:
+            ck.add(src, "RB065", ("not_applicable", ref),
+                   f"punktet «{iid}» er både dekket (covers) og forklart som ikke relevant",
+                   "fjern det fra not_applicable, eller fjern covers")
+
+
+def _no_checklist(ck, r: Routine, src) -> None:
+    """covers or not_applicable in a routine that answers to no checklist."""
+    for _, path, _, ref in covers_in(r):
+        ck.add(src, "RB010", path, f"«{ref}» viser til et punkt, men rutinen svarer ikke til noen sjekkliste",
+               "legg sjekklisten inn under checklists øverst i rutinen")
+    for ref in r.not_applicable:
+        ck.add(src, "RB010", ("not_applicable", ref),
+               f"«{ref}» viser til et punkt, men rutinen svarer ikke til noen sjekkliste",
+               "legg sjekklisten inn under checklists øverst i rutinen")
 
 
 def _unknown_item(ck, src, r: Routine, path: tuple, ref: str, key: bool = False) -> None:
