@@ -312,7 +312,9 @@ def test_routine_prints_without_navigation_or_blank_first_page(browser, site_url
     assert "(https://lovdata.no/" in everything  # links are printed
     pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
                                                                  text=True, check=True).stdout).group(1))
-    assert pages <= 11
+    # 11 before the checklist coverage section (issue 15) was added to the page; a blank page or
+    # the site navigation in print would push it well past 12.
+    assert pages <= 12
 
 
 # ---------------------------------------------------------------- pages that must say the right thing

@@ -23,7 +23,7 @@ from .conftest import ROOT
 TESTS = Path(__file__).parent
 VALID = TESTS / "fixtures" / "valid"
 TODAY = "2026-11-22"
-FIXTURE_DIRS = [TESTS / "bad_data", TESTS / "fixtures" / "invalid", TESTS / "bad_trees"]
+FIXTURE_DIRS = [TESTS / "bad_data", TESTS / "fixtures" / "invalid", TESTS / "bad_trees", TESTS / "fixtures" / "warnings"]
 
 # Codes a committed fixture cannot show (bytes that are not UTF-8, 10 MB, deep nesting, a git
 # history, files that are symbolic links): the test that triggers each, by name.
@@ -70,6 +70,8 @@ EDITS: dict[str, list[tuple[str, str, str]]] = {
     "RB053": [(ROUTINE, "summary: Hvem gjør", 'summary: "Hvem\\x1b gjør')],
     "RB054": [(ROUTINE, "summary: Hvem gjør", 'summary: "Hvem\\u202e gjør')],
     "RB058": [("roles/bruker.yml", None, "- bare\n- en liste\n")],
+    "RB062": [("checklists/krav.yml", "applies_to: [samarbeidsrutine, arbeidsprosess]", "applies_to: [arbeidsprosess]")],
+    "RB065": [(ROUTINE, "not_applicable:\n", "not_applicable:\n  samarbeidsmote: Rutinen har ingen faste møter.\n")],
 }
 # Values that need the rest of the line quoted after an edit.
 _QUOTE_END = {"RB053", "RB054"}
