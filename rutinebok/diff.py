@@ -354,8 +354,7 @@ def compare_routine(old, new, a: _Names, b: _Names, signed_copies: list[Path]) -
         # The routine is the same, but a checklist it answers to may have changed under it.
         change.lines += coverage_lines(old, new, a, b)
         return change
-    change.content_changed = ({k: v for k, v in old_d.items() if k not in RECORD_FIELDS}
-                              != {k: v for k, v in new_d.items() if k not in RECORD_FIELDS})
+    change.content_changed = _agreed(old_d) != _agreed(new_d)
     lines = change.lines
     if old.version != new.version:
         lines.append(f"Versjon: {old.version} → {new.version}.")
@@ -488,6 +487,21 @@ def compare_routine(old, new, a: _Names, b: _Names, signed_copies: list[Path]) -
         if not change.version_bumped:
             lines.append(f"Versjonsnummeret er ikke økt (fortsatt {new.version}); øk version og skriv i change_log.")
     return change
+
+
+# Which checklist items a routine answers to is the editors' mapping of the text, not what the
+# parties agreed: mapping a routine against a checklist needs no new version or signatures.
+MAPPING_FIELDS = ("checklists", "not_applicable")
+
+
+def _agreed(d: dict) -> dict:
+    """The dumped routine without records and checklist mapping: what a change of version is about."""
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k != "covers"}
+        return [strip(v) for v in x] if isinstance(x, list) else x
+
+    return {k: strip(v) for k, v in d.items() if k not in RECORD_FIELDS and k not in MAPPING_FIELDS}
 
 
 def coverage_lines(old, new, a: _Names, b: _Names) -> list[str]:

@@ -316,3 +316,30 @@ def test_schema_check_fails_when_the_field_reference_is_stale(tmp_path, capsys):
     path.write_text(path.read_text(encoding="utf-8").replace("Sammen med", "Sammen"), encoding="utf-8")
     assert main(["schema", "--check", "--out", str(tmp_path), "--data", str(tmp_path / "ingen")]) == 1
     assert "felter.md" in capsys.readouterr().err
+
+
+def test_mapping_a_routine_to_a_checklist_needs_no_new_version(tmp_path):
+    """covers, checklists and not_applicable are the editors' mapping, not what the parties signed."""
+    import datetime as dt
+
+    from rutinebok.diff import _Names, compare_routine
+
+    before = Path(shutil.copytree(VALID, tmp_path / "a"))
+    after = Path(shutil.copytree(VALID, tmp_path / "b"))
+    path = after / "routines" / "rutine.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "covers: [samarbeidsmote, ny-beboer]", "covers: [samarbeidsmote]"), encoding="utf-8")
+    a_ds, b_ds = load_dataset(before, Report()), load_dataset(after, Report())
+    today = dt.date(2026, 11, 22)
+    change = compare_routine(a_ds.routines["rutine"], b_ds.routines["rutine"], _Names(a_ds, today),
+                             _Names(b_ds, today), [])
+    assert not change.content_changed
+    assert "Sjekklisten «Krav til samarbeidsrutiner», punktet «Når en ny beboer kommer»: dekket i 1 → ikke dekket." \
+        in change.lines, change.lines
+    # The same edit to the text itself is content.
+    path.write_text(path.read_text(encoding="utf-8").replace("Møter til samtalen.", "Møter til en samtale."),
+                    encoding="utf-8")
+    b_ds = load_dataset(after, Report())
+    change = compare_routine(a_ds.routines["rutine"], b_ds.routines["rutine"], _Names(a_ds, today),
+                             _Names(b_ds, today), [])
+    assert change.content_changed
