@@ -17,6 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from rutinebok import sign as sign_mod
+from rutinebok.sign import signing as signing_mod
 from rutinebok.sign import signing_status, verify_pdf
 
 from .conftest import ROOT
@@ -86,9 +87,9 @@ def signed(setup) -> list[Path]:
 
 def _bypass(monkeypatch):
     """Let `sign` write what an attacker's tool would: no party binding, no checks of earlier signatures."""
-    monkeypatch.setattr(sign_mod, "binding_problem", lambda *a, **k: None)
-    monkeypatch.setattr(sign_mod, "key_usage_problem", lambda *a, **k: None)
-    monkeypatch.setattr(sign_mod, "_prior_problem", lambda *a, **k: None)
+    monkeypatch.setattr(signing_mod, "binding_problem", lambda *a, **k: None)
+    monkeypatch.setattr(signing_mod, "key_usage_problem", lambda *a, **k: None)
+    monkeypatch.setattr(signing_mod, "_prior_problem", lambda *a, **k: None)
 
 
 # --------------------------------------------------------------------------- in turn
@@ -295,13 +296,13 @@ def test_fields_removed_before_signing(setup, tmp_path, monkeypatch, capsys):
     stripped = _update(setup.pdf, tmp_path / "stripped.pdf", remove)
     assert sign(setup, stripped, "nav-valer", tmp_path / "a.pdf") == 1
     assert "er endret etter at rutinebok laget den (1 oppdatering(er)" in capsys.readouterr().err
-    monkeypatch.setattr(sign_mod, "updates_before_signing", lambda *a: 0)
+    monkeypatch.setattr(signing_mod, "updates_before_signing", lambda *a: 0)
     assert sign(setup, stripped, "nav-valer", tmp_path / "a.pdf") == 1
     assert "signaturfelt mangler for krisesenteret-i-moss, nav-moss, nav-rygge, nav-rade" in capsys.readouterr().err
     monkeypatch.undo()
     _bypass(monkeypatch)
-    monkeypatch.setattr(sign_mod, "field_problems", lambda *a: [])
-    monkeypatch.setattr(sign_mod, "updates_before_signing", lambda *a: 0)
+    monkeypatch.setattr(signing_mod, "field_problems", lambda *a: [])
+    monkeypatch.setattr(signing_mod, "updates_before_signing", lambda *a: 0)
     assert sign(setup, stripped, "nav-valer", tmp_path / "b.pdf") == 0
     monkeypatch.undo()
     rep = verify_pdf(tmp_path / "b.pdf", [setup.pki.ca_pem], setup.data)
@@ -324,13 +325,13 @@ def test_fields_removed_before_signing(setup, tmp_path, monkeypatch, capsys):
 
     forged = _update(setup.pdf, tmp_path / "forged.pdf", rewrite)
     _bypass(monkeypatch)
-    monkeypatch.setattr(sign_mod, "field_problems", lambda *a: [])
+    monkeypatch.setattr(signing_mod, "field_problems", lambda *a: [])
     assert sign(setup, forged, "nav-valer", tmp_path / "c0.pdf") == 1  # sign itself refuses
     assert "er endret etter at rutinebok laget den" in capsys.readouterr().err
     _bypass(monkeypatch)
-    monkeypatch.setattr(sign_mod, "field_problems", lambda *a: [])
-    monkeypatch.setattr(sign_mod, "updates_before_signing", lambda *a: 0)
-    monkeypatch.setattr(sign_mod, "parties_differ", lambda *a: None)
+    monkeypatch.setattr(signing_mod, "field_problems", lambda *a: [])
+    monkeypatch.setattr(signing_mod, "updates_before_signing", lambda *a: 0)
+    monkeypatch.setattr(signing_mod, "parties_differ", lambda *a: None)
     assert sign(setup, forged, "nav-valer", tmp_path / "c.pdf") == 0
     monkeypatch.undo()
     rep = verify_pdf(tmp_path / "c.pdf", [setup.pki.ca_pem], setup.data)

@@ -1,0 +1,259 @@
+"""Reading routine PDFs: a pyHanko reader that stays fast on tagged PDFs, the party fields,
+the routine metadata as signed, the updates made before signing, and the PDF/A parts a signature touches."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from .common import FIELD_PREFIX, SignError
+
+
+def _reader(path: Path):
+    """(pyHanko reader, file bytes) for a PDF, or SignError saying what is wrong with it."""
+    from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SignError(f"fant ikke filen {path}") from None
+    except IsADirectoryError:
+        raise SignError(f"{path} er en mappe, ikke en PDF-fil") from None
+    except OSError as exc:
+        raise SignError(f"kan ikke lese {path}: {exc.strerror}") from None
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise SignError(f"{path} er ikke en PDF-fil (den begynner ikke med %PDF-)")
+    if b"%%EOF" not in data[-2048:]:
+        raise SignError(f"{path} er avkortet: slutten av PDF-filen mangler (%%EOF). Hent filen på nytt")
+    try:
+        reader = _reader_class()(io.BytesIO(data), strict=False)
+        reader.root  # noqa: B018 - forces the cross-reference table and catalog to be read
+    except (PyHankoPdfError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise SignError(f"{path} er en skadet PDF-fil og kan ikke leses ({exc})") from None
+    return reader, data
+
+
+_READER_CLASS = None
+
+
+def _reader_class():
+    """pyHanko's reader, reading each object stream once.
+
+    pyHanko 0.38 decompresses and scans a whole object stream for every object it reads
+    from it. WeasyPrint puts a tagged PDF's ~1,000 structure elements into one object
+    stream, and the modification analysis reads them all: quadratic, many seconds per
+    signature. This reader keeps each decoded stream and its offset table.
+    """
+    global _READER_CLASS
+    if _READER_CLASS is not None:
+        return _READER_CLASS
+    from pyhanko.pdf_utils import generic, misc
+    from pyhanko.pdf_utils.generic import DecodePurpose
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    class Reader(PdfFileReader):
+        def _get_object_from_stream(self, idnum, stmnum, idx):
+            stream = generic.Reference(stmnum, 0, self).get_object()
+            cache = self.__dict__.setdefault("_rb_objstm", {})
+            entry = cache.get(id(stream))
+            if entry is None or entry[0] is not stream:
+                if not isinstance(stream, generic.StreamObject) or stream.get("/Type") != "/ObjStm":
+                    return super()._get_object_from_stream(idnum, stmnum, idx)
+                data = stream.read_data(DecodePurpose.OBJECT_STREAM)
+                buf, offsets = io.BytesIO(data), {}
+                try:
+                    for _ in range(int(stream["/N"])):
+                        misc.read_non_whitespace(buf, seek_back=True)
+                        objnum = generic.NumberObject.read_from_stream(buf)
+                        misc.read_non_whitespace(buf, seek_back=True)
+                        offsets.setdefault(int(objnum), int(generic.NumberObject.read_from_stream(buf)))
+                except (ValueError, misc.PdfReadError):
+                    return super()._get_object_from_stream(idnum, stmnum, idx)
+                entry = cache[id(stream)] = (stream, data, offsets, int(stream["/First"]))
+            _, data, offsets, first = entry
+            if idnum not in offsets:
+                return super()._get_object_from_stream(idnum, stmnum, idx)
+            buf = io.BytesIO(data)
+            buf.seek(first + offsets[idnum])
+            try:
+                return generic.read_object(buf, generic.Reference(idnum, 0, self))
+            except (misc.PdfStreamError, misc.PdfReadError):
+                return super()._get_object_from_stream(idnum, stmnum, idx)
+
+    _READER_CLASS = Reader
+    return Reader
+
+
+def party_fields(reader) -> dict[str, bool]:
+    """party id -> signed?, in the order of the fields in the PDF."""
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    out = {}
+    for name, value, _ref in enumerate_sig_fields(reader):
+        if name.startswith(FIELD_PREFIX):
+            out[name[len(FIELD_PREFIX):]] = value is not None
+    return out
+
+
+def pdf_metadata(reader) -> dict[str, str | None]:
+    """The routine id, routine version, source hash and engine version the PDF was made from."""
+    try:
+        info = reader.trailer["/Info"]
+    except (KeyError, TypeError):
+        info = {}
+
+    def get(*keys: str) -> str | None:
+        for key in keys:
+            if key in info:
+                return str(info[key])
+        return None
+
+    return {
+        "routine": get("/RutinebokId", "/rutinebokid"),
+        "version": get("/RutinebokVersion", "/rutinebokversion"),
+        "source_hash": get("/RutinebokSourceHash", "/rutineboksourcehash"),
+        "engine": get("/RutinebokEngine", "/rutinebokengine"),
+    }
+
+
+def _xmp_of(reader, revision: int | None = None) -> bytes | None:
+    """The XMP packet of the document as it was in `revision` (None: as it is now)."""
+    from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
+
+    try:
+        if revision is None:
+            return reader.root["/Metadata"].get_object().data
+        ref = reader.get_historical_root(revision).raw_get("/Metadata")
+        return reader.get_object(ref.reference, revision=revision).data
+    except (KeyError, TypeError, AttributeError, ValueError, PyHankoPdfError):
+        return None
+
+
+def _signature_revisions(reader) -> list[int]:
+    try:
+        return sorted(emb.signed_revision for emb in reader.embedded_signatures)
+    except Exception:  # noqa: BLE001 - a broken signature dictionary: reported by verify
+        return []
+
+
+def signed_meta(reader):
+    """The routine metadata (XMP) as it was when the first signature was made, or in the
+    current file when nothing is signed yet. Later unsigned updates cannot change it."""
+    from .. import xmp
+
+    revisions = _signature_revisions(reader)
+    raw = _xmp_of(reader, revisions[0] if revisions else None)
+    return xmp.read(raw) if raw else None
+
+
+def _fields_at(reader, revision: int | None) -> list[str]:
+    """Signature field names in a revision (None: the current file)."""
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    handler = reader if revision is None else reader.get_historical_resolver(revision)
+    try:
+        return [name for name, _value, _ref in enumerate_sig_fields(handler)]
+    except Exception:  # noqa: BLE001 - a broken form: no fields
+        return []
+
+
+BUILD_REVISIONS = 2  # `rutinebok pdf` writes the document, then one update with the empty fields
+
+
+def updates_before_signing(reader) -> int:
+    """How many updates were added to the PDF after `rutinebok pdf` made it and before the
+    first signature (or until now, when nothing is signed): none are expected."""
+    revisions = _signature_revisions(reader)
+    first = revisions[0] if revisions else reader.xrefs.total_revisions
+    return max(0, first - BUILD_REVISIONS)
+
+
+def pdfa_problems(reader) -> list[str]:  # noqa: C901 - one refusal or check after another, in the order a user meets them
+    """What breaks PDF/A-2b in the parts a signature adds: XMP identification, fonts."""
+    import re
+
+    out = []
+    raw = _xmp_of(reader) or b""
+    if not re.search(rb"pdfaid:part\s*=\s*[\"']2[\"']|<pdfaid:part>2</pdfaid:part>", raw):
+        out.append("XMP-metadataene mangler PDF/A-identifikasjonen")
+    if b"urn:rutinebok:ns:xmp:rutine" not in raw:
+        out.append("XMP-metadataene mangler rutineboks arkivmetadata")
+    seen: set = set()
+
+    def fonts(obj, depth=0):
+        from pyhanko.pdf_utils import generic
+
+        if depth > 12:
+            return
+        if isinstance(obj, generic.IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                return
+            seen.add(key)
+            obj = obj.get_object()
+        if isinstance(obj, generic.DictionaryObject):
+            if obj.get("/Type") == "/Font" or "/BaseFont" in obj:
+                yield obj
+            for k, v in obj.items():
+                if k in ("/Parent", "/P", "/StructParent", "/StructTreeRoot"):
+                    continue
+                yield from fonts(v, depth + 1)
+        elif isinstance(obj, generic.ArrayObject):
+            for v in obj:
+                yield from fonts(v, depth + 1)
+
+    missing = set()
+    for page in _pages(reader):
+        for annot in page.get("/Annots", []) or []:
+            for font in fonts(annot.get_object().get("/AP"), 0) if hasattr(annot, "get_object") else []:
+                if font.get("/Subtype") == "/Type0":
+                    continue  # checked through its descendant
+                desc = font.get("/FontDescriptor")
+                desc = desc.get_object() if desc is not None else None
+                if desc is None or not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    missing.add(str(font.get("/BaseFont", "?")))
+    if missing:
+        out.append("skrifter er ikke innebygd: " + ", ".join(sorted(missing)))
+    return out
+
+
+def _pages(reader):
+    try:
+        root = reader.root["/Pages"]
+    except KeyError:
+        return []
+    stack, out = [root.get_object()], []
+    while stack and len(out) < 10000:
+        node = stack.pop()
+        if node.get("/Type") == "/Pages":
+            stack.extend(k.get_object() for k in reversed(node.get("/Kids", [])))
+        else:
+            out.append(node)
+    return out
+
+
+def _load_data(ds, data_dir: Path | None):
+    """The dataset in `data_dir` (or `ds` when given); None when there is none to load."""
+    if ds is None and data_dir is not None and Path(data_dir, "routines").is_dir():
+        from ..findings import Report
+        from ..load import load_dataset
+
+        try:
+            ds = load_dataset(Path(data_dir), Report())
+        except Exception:  # noqa: BLE001 - data that does not load: compare nothing
+            return None
+    return ds
+
+
+def _data_party_meta(ds, data_dir: Path | None, routine_id: str):
+    """The routine's archive metadata computed from the current data, or None when not available."""
+    ds = _load_data(ds, data_dir)
+    if ds is None or routine_id not in ds.routines:
+        return None
+    from ..pdf import archive_meta
+
+    try:
+        return archive_meta(ds, routine_id)
+    except Exception:  # noqa: BLE001
+        return None
