@@ -39,7 +39,8 @@ def name(cn: str, org: str | None = None, org_style: str = "serial") -> x509.Nam
 
 
 def make_cert(subject: x509.Name, key, issuer: x509.Name, issuer_key, *, ca=False, start=None, days=30,
-              tsa=False, non_repudiation=True, crl_url: str | None = None, end=None) -> x509.Certificate:
+              tsa=False, non_repudiation=True, crl_url: str | None = None, end=None,
+              ocsp_url: str | None = None) -> x509.Certificate:
     start = start or NOW - dt.timedelta(days=1)
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
          .serial_number(x509.random_serial_number()).not_valid_before(start)
@@ -48,6 +49,9 @@ def make_cert(subject: x509.Name, key, issuer: x509.Name, issuer_key, *, ca=Fals
     if crl_url:
         b = b.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
             [x509.UniformResourceIdentifier(crl_url)], None, None, None)]), critical=False)
+    if ocsp_url:
+        b = b.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+            x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))]), critical=False)
     if ca:
         b = b.add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
     elif tsa:
@@ -73,9 +77,11 @@ class Pki:
                 else ec.generate_private_key(ec.SECP256R1()))
 
     def cert(self, cn: str, key, *, org: str | None = None, org_style: str = "serial", **kw) -> x509.Certificate:
-        return make_cert(name(cn, org, org_style), key, self.ca.subject, self.ca_key, crl_url=self.crl_url, **kw)
+        return make_cert(name(cn, org, org_style), key, self.ca.subject, self.ca_key, crl_url=self.crl_url,
+                         ocsp_url=self.ocsp_url, **kw)
 
     crl_url: str | None = None
+    ocsp_url: str | None = None
 
     def p12(self, cn: str, *, start=None, days=30, password: str = PASSWORD, org: str | None = None,
             org_style: str = "serial", key_kind: str = "ec", non_repudiation: bool = True, key=None,
@@ -114,7 +120,7 @@ class Pki:
 
         tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # the dummy TSA signs with RSA
         tsa = make_cert(name("Rutinebok test-TSA"), tsa_key, self.ca.subject, self.ca_key, tsa=True,
-                        crl_url=self.crl_url)
+                        crl_url=self.crl_url, ocsp_url=self.ocsp_url)
         der = serialization.Encoding.DER
         return DummyTimeStamper(
             tsa_cert=ax509.Certificate.load(tsa.public_bytes(der)),

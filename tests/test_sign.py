@@ -417,6 +417,49 @@ def test_byte_tampering_is_detected(setup, signed, tmp_path, capsys):
     assert "filen er endret etter signeringen" in capsys.readouterr().out
 
 
+def test_reference_map_is_pyhankos(setup, signed, tmp_path):
+    """The faster reverse reference map (rutinebok.sign.refs) gives the change analysis
+    exactly what pyHanko's own gives, for every revision of a signed file and of attacked
+    ones: a new field, painted page content, a widget reached from a second place, and a
+    reference cycle."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import HistoricalResolver
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    from rutinebok.sign import refs
+
+    def overlay(w):
+        append_signature_field(w, SigFieldSpec("overlay", on_page=0, box=(0, 400, 595, 842)))
+
+    def paint(w):
+        w.add_stream_to_page(0, w.add_object(generic.StreamObject(stream_data=b"0 0 0 rg 0 0 9 9 re f")))
+
+    def second_path_and_cycle(w):
+        fields = w.root["/AcroForm"]["/Fields"]
+        loop = generic.DictionaryObject()
+        loop_ref = w.add_object(loop)
+        loop[generic.NameObject("/Self")] = loop_ref
+        loop[generic.NameObject("/Widget")] = fields[0]
+        w.root[generic.NameObject("/RbExtra")] = generic.ArrayObject([loop_ref, fields[-1]])
+        w.update_root()
+
+    files = [signed[-1], _update(signed[2], tmp_path / "o.pdf", overlay), _update(signed[1], tmp_path / "p.pdf", paint),
+             _update(signed[3], tmp_path / "c.pdf", second_path_and_cycle)]
+    compared = 0
+    for path in files:
+        reader, _ = sign_mod._reader(path)
+        for revision in range(reader.xrefs.total_revisions):
+            ours = reader.get_historical_resolver(revision)
+            assert type(ours) is not HistoricalResolver  # the fast map is the one in use
+            ours._indirect_object_access_cache = None
+            refs.reverse_references(ours)
+            theirs = HistoricalResolver(reader, revision)
+            HistoricalResolver._load_reverse_xref_cache(theirs)
+            assert ours._indirect_object_access_cache == theirs._indirect_object_access_cache, (path.name, revision)
+            compared += 1
+    assert compared >= 4 * 5
+
+
 # --------------------------------------------------------------------------- refusals
 
 

@@ -43,16 +43,29 @@ def _reader_class():
     pyHanko 0.38 decompresses and scans a whole object stream for every object it reads
     from it. WeasyPrint puts a tagged PDF's ~1,000 structure elements into one object
     stream, and the modification analysis reads them all: quadratic, many seconds per
-    signature. This reader keeps each decoded stream and its offset table.
+    signature. This reader keeps each decoded stream and its offset table, and maps the
+    references of each revision with `refs.reverse_references`.
     """
     global _READER_CLASS
     if _READER_CLASS is not None:
         return _READER_CLASS
     from pyhanko.pdf_utils import generic, misc
     from pyhanko.pdf_utils.generic import DecodePurpose
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
+
+    from .refs import reverse_references
+
+    class Resolver(HistoricalResolver):
+        def _load_reverse_xref_cache(self):
+            reverse_references(self)
 
     class Reader(PdfFileReader):
+        def get_historical_resolver(self, revision: int):
+            cache = self._historical_resolver_cache
+            if revision not in cache:
+                cache[revision] = Resolver(self, revision)
+            return cache[revision]
+
         def _get_object_from_stream(self, idnum, stmnum, idx):
             stream = generic.Reference(stmnum, 0, self).get_object()
             cache = self.__dict__.setdefault("_rb_objstm", {})

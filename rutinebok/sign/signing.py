@@ -175,6 +175,9 @@ def sign_pdf(pdf: Path, party: str, out: Path, signer, timestamp_url: str | None
     except Exception as exc:  # noqa: BLE001 - pyHanko: signing, timestamp server, revocation or PDF structure errors
         name = type(exc).__name__
         text = str(exc)[:300]
+        refusal = _validation_refusal(exc, cert)
+        if refusal:
+            raise SignError(refusal) from None
         if "imestamp" in name or "imestamp" in text:
             raise SignError(f"tidsstempeltjenesten {timestamp_url or ''} svarte ikke som ventet ({text}). Prøv "
                             "igjen, eller signer uten --timestamp-url") from None
@@ -186,6 +189,33 @@ def sign_pdf(pdf: Path, party: str, out: Path, signer, timestamp_url: str | None
     _check_new_signature(signed, FIELD_PREFIX + party)
     _write_new(out, signed)
     return out
+
+
+
+def _validation_refusal(exc: BaseException, cert) -> str | None:
+    """The reason pyHanko could not validate the signer's certificate while gathering B-LT
+    data, when the cause is one a leader can act on (revoked, expired, not trusted)."""
+    from pyhanko_certvalidator.errors import (
+        ExpiredError,
+        InvalidCertificateError,
+        PathBuildingError,
+        RevokedError,
+    )
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, RevokedError):
+            return (f"sertifikatet for «{_cn(cert)}» er tilbakekalt (ifølge utstederens tilbakekallingsdata, OCSP eller "
+                    "CRL). Det kan ikke brukes til å signere; skaff et nytt sertifikat")
+        if isinstance(exc, ExpiredError):
+            return f"sertifikatet for «{_cn(cert)}» (eller utstederens) er utløpt. Skaff et nytt sertifikat"
+        if isinstance(exc, PathBuildingError):
+            return (f"sertifikatet for «{_cn(cert)}» kjedes ikke til noe klarert rotsertifikat; oppgi utstederen med "
+                    "--trust CA.pem")
+        if isinstance(exc, InvalidCertificateError):
+            return f"sertifikatet for «{_cn(cert)}» er ikke gyldig for signering ({str(exc)[:200]})"
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
 
 
 def _prior_problem(pdf: Path, reader, data: bytes, cert, trust, ds, data_dir) -> str | None:

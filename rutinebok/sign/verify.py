@@ -245,6 +245,9 @@ def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None, ds=No
         usage_problem = key_usage_problem(cert)
         if usage_problem:
             problems.append(usage_problem)
+        elif getattr(status, "revoked", False):
+            problems.append("sertifikatet er tilbakekalt (ifølge tilbakekallingsdataene, OCSP eller CRL); signaturen "
+                            "gjelder ikke. Parten må signere på nytt med et gyldig sertifikat")
         elif not status.trusted:
             problems.append("sertifikatet er ikke klarert (kjedes ikke til noe --trust-sertifikat, eller er utløpt "
                             "eller tilbakekalt)" if roots else
