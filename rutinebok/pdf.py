@@ -603,9 +603,71 @@ def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str, draft: boo
             sig_field_name=name, on_page=page_number, box=box,
             readable_field_name=f"Signatur for {names.get(party, party)}",
             field_mdp_spec=FieldMDPSpec(FieldMDPAction.INCLUDE, fields=[name])))
+    tag_signature_fields(writer, [f"{FIELD_PREFIX}{party}" for party, _, _ in boxes])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def tag_signature_fields(writer, names: list[str]) -> None:
+    """Put each signature field's widget in the tag tree (PDF/UA): a /Form structure element
+    with an /OBJR to the widget, the widget's /StructParent in the parent tree, and tab order
+    by structure on its page, so a screen reader finds the fields where they are labelled (/TU)."""
+    from pyhanko.pdf_utils import generic
+
+    root = writer.root
+    if not names or "/AcroForm" not in root or "/StructTreeRoot" not in root:
+        return  # not signable: no fields to tag
+    tree_ref = root.raw_get("/StructTreeRoot")
+    fields = {}
+    for ref in root["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        if field.get("/T") in names and field.get("/Subtype") == "/Widget":
+            fields[str(field["/T"])] = ref
+    if not isinstance(tree_ref, generic.IndirectObject) or not fields:
+        return
+    tree = tree_ref.get_object()
+    top = tree["/K"]
+    document_ref = top[0] if isinstance(top, generic.ArrayObject) and len(top) == 1 else tree_ref
+    document = document_ref.get_object()
+    kids = document.get("/K")
+    if not isinstance(kids, generic.ArrayObject):
+        kids = generic.ArrayObject([] if kids is None else [kids])
+        document[generic.NameObject("/K")] = kids
+    parent_tree_ref = tree.raw_get("/ParentTree")
+    parent_tree = parent_tree_ref.get_object()
+    nums = parent_tree["/Nums"]
+    next_key = int(tree.get("/ParentTreeNextKey", 0))
+    next_key = max([next_key] + [int(nums[i]) + 1 for i in range(0, len(nums), 2)])
+    for name in names:
+        widget_ref = fields.get(name)
+        if widget_ref is None:
+            continue
+        widget = widget_ref.get_object()
+        page_ref = widget.raw_get("/P")
+        form = generic.DictionaryObject({
+            generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+            generic.NameObject("/S"): generic.NameObject("/Form"),
+            generic.NameObject("/P"): document_ref,
+            generic.NameObject("/Pg"): page_ref,
+            generic.NameObject("/K"): generic.ArrayObject([generic.DictionaryObject({
+                generic.NameObject("/Type"): generic.NameObject("/OBJR"),
+                generic.NameObject("/Obj"): widget_ref,
+                generic.NameObject("/Pg"): page_ref,
+            })]),
+        })
+        form_ref = writer.add_object(form)
+        kids.append(form_ref)
+        widget[generic.NameObject("/StructParent")] = generic.NumberObject(next_key)
+        nums.extend([generic.NumberObject(next_key), form_ref])
+        next_key += 1
+        writer.update_container(widget)
+        page = page_ref.get_object()
+        page[generic.NameObject("/Tabs")] = generic.NameObject("/S")
+        writer.update_container(page)
+    tree[generic.NameObject("/ParentTreeNextKey")] = generic.NumberObject(next_key)
+    for obj in (document, parent_tree, tree):
+        writer.update_container(obj)
 
 
 def _field_writer(stream):

@@ -130,6 +130,43 @@ def test_five_parties_sign_in_turn_and_stay_pdfa(setup, signed, capsys):
     assert report["parties"] == PARTIES and report["signatures"][0]["org_numbers"] == ["100000001"]
 
 
+def _form_elements(path: Path) -> dict[str, dict]:
+    """Field name -> {page, struct_parent, parent_tree} for each /Form structure element with
+    an /OBJR to a signature widget, read back with pypdf."""
+    reader = PdfReader(path)
+    tree = reader.trailer["/Root"]["/StructTreeRoot"]
+    nums = tree["/ParentTree"]["/Nums"]
+    parent_tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    found, stack = {}, [tree]
+    while stack:
+        elem = stack.pop().get_object()
+        kids = elem.get("/K")
+        kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+        if elem.get("/S") == "/Form":
+            for kid in kids:
+                kid = kid.get_object()
+                if kid.get("/Type") == "/OBJR":
+                    widget = kid["/Obj"].get_object()
+                    key = int(widget["/StructParent"])
+                    found[str(widget["/T"])] = {
+                        "page": kid["/Pg"].get_object() == widget["/P"].get_object(),
+                        "parent_tree": parent_tree[key].idnum == elem.indirect_reference.idnum,
+                        "label": str(widget.get("/TU", "")), "tabs": widget["/P"].get_object().get("/Tabs")}
+        stack += [k for k in kids if hasattr(k.get_object(), "keys")]
+    return found
+
+
+def test_signature_fields_are_in_the_tag_tree_before_and_after_signing(signed):
+    """PDF/UA: each party's widget sits in a /Form structure element (with /OBJR), is found
+    from its /StructParent through the parent tree, and its page tabs in structure order."""
+    for path in (signed[0], signed[2], signed[-1]):
+        forms = _form_elements(path)
+        assert sorted(forms) == sorted(f"party-{p}" for p in PARTIES), path.name
+        for name, form in forms.items():
+            assert form["page"] and form["parent_tree"] and form["tabs"] == "/S", (path.name, name)
+            assert form["label"].startswith("Signatur for "), form
+
+
 def test_stamp_is_norwegian_with_embedded_font(signed):
     reader = PdfReader(signed[-1])
     widgets = {a.get_object()["/T"]: a.get_object() for p in reader.pages for a in p.get("/Annots", [])

@@ -133,12 +133,56 @@ def strict_diff_policy():
             XrefStreamRule().as_qualified(ModificationLevel.LTA_UPDATES),
             ObjectStreamRule().as_qualified(ModificationLevel.LTA_UPDATES),
             DSSCompareRule().as_qualified(ModificationLevel.LTA_UPDATES),
+            _tagged_signature_widgets(),
         ],
         form_rule=FormUpdatingRule(field_rules=[SigFieldModificationRule(
             allow_in_place_appearance_stream_changes=False)]),
         reject_object_freeing=True,
         ignore_orphaned_objects=False,
     )
+
+
+def _tagged_signature_widgets():
+    """A rule for the one path the tag tree adds to a signature field: the /OBJR of its /Form
+    structure element (`pdf.tag_signature_fields`). When a party signs, its widget changes;
+    pyHanko's form rule judges that change and clears the widget's paths from the form and
+    the page, but not this one. This rule clears only that path, only for a signature field
+    of the routine (party-*, in /AcroForm /Fields of the earlier revision) that the revision
+    updates, and only where the structure element's /OBJR points at the widget; every other
+    path to the widget, and what changed in it, is still the form rule's to approve."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.sign.diff_analysis import (
+        ModificationLevel,
+        QualifiedWhitelistRule,
+        ReferenceUpdate,
+    )
+    from pyhanko.sign.diff_analysis.rules_api import Context
+
+    class TaggedSignatureWidgets(QualifiedWhitelistRule):
+        def apply_qualified(self, old, new):
+            updated = new.explicit_refs_in_revision()
+            try:
+                fields = old.root["/AcroForm"]["/Fields"]
+            except (KeyError, TypeError):
+                return
+            for ref in fields:
+                if not isinstance(ref, generic.IndirectObject) or ref.reference not in updated:
+                    continue
+                field = ref.get_object()
+                if field.get("/FT") != "/Sig" or not str(field.get("/T", "")).startswith(FIELD_PREFIX):
+                    continue
+                for path in old._get_usages_of_ref(ref.reference):
+                    steps = list(path)
+                    if steps[:3] != ["/Root", "/StructTreeRoot", "/K"] or steps[-1] != "/Obj":
+                        continue
+                    holder = old.trailer_view
+                    for step in steps[:-1]:
+                        holder = holder[step]
+                    if isinstance(holder, generic.DictionaryObject) and holder.get("/Type") == "/OBJR":
+                        yield ModificationLevel.FORM_FILLING, ReferenceUpdate(
+                            ref.reference, context_checked=Context.from_absolute(old, path))
+
+    return TaggedSignatureWidgets()
 
 
 def _changes(status, covered_by_first: bool = False) -> tuple[str, str, bool]:
