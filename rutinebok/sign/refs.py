@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 
-def reverse_references(resolver) -> None:
+def reverse_references(resolver) -> None:  # noqa: C901 - kept in the shape of pyHanko's method it must equal
     """Fill `resolver._indirect_object_access_cache` as pyHanko 0.38's own method does."""
     from pyhanko.pdf_utils import generic, misc
     from pyhanko.pdf_utils.reader import RawPdfPath
