@@ -14,10 +14,11 @@ formatting alone (comments, quoting, indentation) is said to be one.
 """
 
 from .cli import add_parsers, cmd_diff, main, run_diff, version_findings
-from .compare import RoutineChange, Summary, compare, keyed
+from .compare import RoutineChange, Summary, compare, compare_routine, keyed
+from .compare import _Names as _Names  # the checklist tests build one
 from .format import FORMATTING_ONLY, NO_CHANGE, format_markdown, format_text
 from .git import WORKTREE, DiffError, default_base, load_at, repo_root, resolve
 
 __all__ = ["FORMATTING_ONLY", "NO_CHANGE", "WORKTREE", "DiffError", "RoutineChange", "Summary", "add_parsers",
-           "cmd_diff", "compare", "default_base", "format_markdown", "format_text", "keyed", "load_at", "main",
+           "cmd_diff", "compare", "compare_routine", "default_base", "format_markdown", "format_text", "keyed", "load_at", "main",
            "repo_root", "resolve", "run_diff", "version_findings"]
