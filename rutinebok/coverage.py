@@ -221,3 +221,13 @@ def coverage_by_routine(routines, checklists: dict[str, Checklist]) -> dict[str,
 
 def joint_actor_words(actor: str) -> str | None:
     return JOINT_ACTORS.get(actor)
+
+
+def status_text(ic) -> str:
+    """An item's coverage status in words, without clause numbers (for a table with a column of
+    its own for them): the same words on the site and in print."""
+    if ic.status == "svakt":
+        return f"{STATUS_WORDS['svakt']} ({ic.weak_words})"
+    if ic.status == "gjelder-ikke":
+        return f"{STATUS_WORDS['gjelder-ikke']}: {ic.reason}"
+    return STATUS_WORDS[ic.status]

@@ -36,13 +36,19 @@ from typing import Any
 from . import __version__, safefiles
 from .address import DRAFT_TITLE, SITE_URL_ENV, AddressError, require_public_site_url
 from .checks import reader_codes
-from .escape import ASSET_DIR, ASSET_URL, pre_escaped, sanitize_html
+from .escape import ASSET_DIR, ASSET_URL, md_source, md_text, pre_escaped, sanitize_html
 from .findings import Report, did_you_mean
+from .index import Index
 from .load import Dataset, load_dataset
+from .names import Names
+from .notices import Banner, banners
+from .outline import tree_outline
 from .words import join_words
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates" / "pdf"
+# One print template per block kind, beside the site's: templates/blocks/<kind>.html.j2.
+BLOCK_TEMPLATES = PACKAGE / "templates" / "blocks"
 FONT_DIR = Path(os.environ.get("RUTINEBOK_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
 FONTS = {  # (family, weight, style) -> file in FONT_DIR (Debian: fonts-dejavu-core)
     ("DejaVu Sans", "normal", "normal"): "DejaVuSans.ttf",
@@ -52,7 +58,8 @@ FONTS = {  # (family, weight, style) -> file in FONT_DIR (Debian: fonts-dejavu-c
     ("DejaVu Sans Mono", "normal", "normal"): "DejaVuSansMono.ttf",
 }
 # Engine modules whose code shapes the PDF: a change in any of them rebuilds every PDF.
-ENGINE_FILES = ["pdf.py", "render.py", "words.py", "diagram.py", "model.py", "xmp.py", "__init__.py"]
+ENGINE_FILES = ["pdf.py", "index.py", "names.py", "notices.py", "outline.py", "words.py", "diagram.py", "model.py",
+                "xmp.py", "escape.py", "__init__.py"]
 MANIFEST = ".rutinebok-pdf.json"
 FIELD_PREFIX = "party-"
 SIG_W_MM, SIG_H_MM = 80, 22  # the signature line's box; the digital field covers it exactly
@@ -107,13 +114,13 @@ def routine_bytes(ds: Dataset, routine_id: str) -> bytes:
     return ds.files[r.file].text.encode("utf-8")
 
 
-def routine_source_hash(ds: Dataset, routine_id: str, engine: str = __version__) -> str:
+def routine_source_hash(ds: Dataset, routine_id: str, engine: str = __version__, index: Index | None = None) -> str:
     """The source hash a PDF records: the routine file's bytes, and every data file whose
     content it shows (organisations, roles, laws, documents, trees it names, the glossary
     and the sources), so renaming a role a step names is a change `verify` reports."""
     h = hashlib.sha256(source_hash(routine_bytes(ds, routine_id), engine).encode())
     root = Path(ds.root)
-    for p in referenced_files(ds, routine_id):
+    for p in referenced_files(ds, routine_id, index):
         try:
             rel = p.relative_to(root).as_posix()
         except ValueError:
@@ -133,25 +140,12 @@ def _strings(value: Any):
             yield from _strings(v)
 
 
-_AT_REF = re.compile(r"\]\(@([a-z0-9][a-z0-9-]*)")
-
-
-def referenced_files(ds: Dataset, routine_id: str) -> list[Path]:
-    """Every data file whose content can show up in the routine's PDF: the organisations,
-    roles, laws and documents it names, its decision trees, the sources and the glossary."""
-    r = ds.routines[routine_id]
-    kinds = ("organisations", "roles", "laws", "documents", "routines", "trees", "checklists")
-    found: set[tuple[str, str]] = set()
-    for text in _strings(r.model_dump(mode="json")):
-        head, _, tail = text.partition("/")
-        candidates = [head, tail.partition("#")[0]] + _AT_REF.findall(text)
-        for ref in candidates:
-            for kind in kinds:
-                if ref != routine_id and ref in getattr(ds, kind):
-                    found.add((kind, ref))
-    for t in ds.trees.values():
-        if t.routine == routine_id:
-            found.add(("trees", t.id))
+def referenced_files(ds: Dataset, routine_id: str, index: Index | None = None) -> list[Path]:
+    """Every data file whose content can show up in the routine's PDF: the entities it names
+    (the index finds them from the model's reference fields), its decision trees, the sources
+    and the glossary."""
+    index = index if index is not None else Index(ds)
+    found = index.references("routines", routine_id)
     paths = [p for kind, ref in sorted(found) if (p := _entity_path(ds, kind, ref)) is not None]
     for name in ("glossary.yml", "sources.yml"):
         if (Path(ds.root) / name).is_file():
@@ -164,6 +158,7 @@ def assets_hash() -> str:
     h = hashlib.sha256(f"rutinebok {__version__}\n".encode())
     h.update(json.dumps([MARKDOWN_EXTENSIONS, MARKDOWN_CONFIG, sorted(PDF_NOTICE_CODES)]).encode())
     files = sorted(p for p in TEMPLATES.rglob("*") if p.is_file())
+    files += sorted(BLOCK_TEMPLATES.glob("*.html.j2"))
     files += [PACKAGE / name for name in ENGINE_FILES]
     files += [FONT_DIR / name for name in sorted(FONTS.values())]
     for p in files:
@@ -173,16 +168,18 @@ def assets_hash() -> str:
 
 
 def input_hash(ds: Dataset, routine_id: str, site_url: str, assets: str | None = None,
-               _cache: dict | None = None, notices: list | None = None, draft: bool = False) -> str:
+               _cache: dict | None = None, notices: list | None = None, draft: bool = False,
+               index: Index | None = None) -> str:
     """The manifest key: a PDF is rebuilt when and only when this changes. It covers what
     the PDF shows: the routine, every data file it names, the notices of the day, templates,
     fonts, engine, site address and whether it is a draft."""
     cache = _cache if _cache is not None else {}
     h = hashlib.sha256(f"{assets or assets_hash()}\n{site_url}\n{'draft' if draft else ''}".encode())
     h.update(json.dumps(notices or [], ensure_ascii=False).encode())
-    h.update(routine_source_hash(ds, routine_id).encode())
+    index = index if index is not None else Index(ds)
+    h.update(routine_source_hash(ds, routine_id, index=index).encode())
     root = Path(ds.root)
-    for p in referenced_files(ds, routine_id):
+    for p in referenced_files(ds, routine_id, index):
         if p not in cache:
             cache[p] = hashlib.sha256(p.read_bytes()).hexdigest()
         h.update(f"\n{p.relative_to(root).as_posix()}:{cache[p]}".encode())
@@ -220,21 +217,27 @@ def _link_resolver(ds: Dataset, site_url: str):
 
 def markdown_html(text: str | None, resolve=None, inline: bool = False) -> str:
     """Data Markdown -> HTML: md_safe first (no HTML from the data), then the site's extensions."""
-    from .render import md_safe
-
     if not text:
         return ""
     md = _markdown()
     md.reset()
     # Images from the asset folder only, as files the url_fetcher serves; then the allowlist:
     # in a PDF a link is absolute (http(s), mailto, tel) or an anchor in the document.
-    out = str(sanitize_html(md.convert(md_safe(text, resolve, image_base=_ASSET_BASE)), relative=False,
+    out = str(sanitize_html(md.convert(md_source(text, resolve, image_base=_ASSET_BASE)), relative=False,
                             image_prefix=_ASSET_BASE + ASSET_URL))
     # "står under [Hvem skal være koordinator?](…)." would print "koordinator?."
     out = _END_INSIDE_MARKUP.sub(r"\1\2", out)
     if inline and out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
         out = out[3:-4]
     return out
+
+
+def inert_markdown_html(markdown_text) -> str:
+    """Markdown the engine wrote from escaped pieces (a tree outline) -> HTML. Not run through
+    md_source again: that would escape its entities a second time («&amp;#40;» in print)."""
+    md = _markdown()
+    md.reset()
+    return str(sanitize_html(md.convert(str(markdown_text)), relative=False))
 
 
 # Printable area in pt (A4 less the @page margins in print.css) for a diagram on a portrait
@@ -328,6 +331,64 @@ def _glossary_terms(ds: Dataset, routine) -> list:
     return [t for t in ds.glossary.terms if re.search(rf"(?<!\w){re.escape(t.term)}(?!\w)", text)]
 
 
+class PrintContext:
+    """What the print templates use, ready-made: names (as text, with the organisation that took
+    over), deadline words, decision trees and the notices of the day. Built once per build from
+    the shared index; no site renderer, no links."""
+
+    def __init__(self, ds: Dataset, today: dt.date, findings: list, index: Index | None = None):
+        self.ds = ds
+        self.index = index if index is not None else Index(ds)
+        self.names = Names(ds, today)
+        # Notices only from the findings a PDF shows (see PDF_NOTICE_CODES).
+        self.findings = [f for f in findings if f.code in PDF_NOTICE_CODES]
+
+    def name(self, ref: str) -> str:
+        return self.names.name(ref)
+
+    def name_now(self, ref: str) -> str:
+        return self.names.name_now(ref)
+
+    def ended(self, ref: str):
+        return self.names.ended(ref)
+
+    def ended_words(self, org) -> str:
+        return self.names.ended_text(org)
+
+    def contact_rows(self, refs: list[str]) -> list[tuple]:
+        return self.names.contact_rows(refs)
+
+    def deadline(self, d) -> str:
+        return self.index.deadline(d)
+
+    def banners(self, r) -> list[Banner]:
+        return banners(self.names, self.findings, r)
+
+    def trees_of(self, routine_id: str) -> list:
+        return self.index.trees_of(routine_id)
+
+    def coverage(self, routine) -> list:
+        """The routine's coverage of each checklist it answers to (rutinebok.coverage)."""
+        from .coverage import routine_coverage
+
+        return routine_coverage(routine, self.ds.by_kind("checklists"))
+
+    @staticmethod
+    def cover_status(ic) -> str:
+        from .coverage import status_text
+
+        return status_text(ic)
+
+    def _name_text(self, ref: str) -> str:
+        successor = self.names.successor(ref)
+        out = str(md_text(self.name(ref)))
+        return out + (f" (nå {self._name_text(successor.id)})" if successor is not None else "")
+
+    def tree_outline(self, tree):
+        """The tree's text version as Markdown, with names as text (a printed page has no links)."""
+        return tree_outline(tree, lambda refs: pre_escaped(", ".join(self._name_text(x) for x in refs)))
+
+
 @dataclass
 class PartyDuty:
     clause: str  # the section's clause number
@@ -336,7 +397,7 @@ class PartyDuty:
     via: str  # the role the duty is given to, when it is not the party itself
 
 
-def party_duties(ds: Dataset, renderer, routine) -> list[tuple[str, list[PartyDuty]]]:
+def party_duties(ds: Dataset, ctx: PrintContext, routine) -> list[tuple[str, list[PartyDuty]]]:
     """(party name, its duties in this routine, in document order) for each party: what the
     party itself must do, and what the routine gives a role that exists in that party (a duty of
     «NAV-kontoret» is a duty of every NAV office that is a party).
@@ -358,9 +419,7 @@ def party_duties(ds: Dataset, renderer, routine) -> list[tuple[str, list[PartyDu
                 actors[role.id] = role.name
         duties = []
         for actor, via in actors.items():
-            for d in renderer.duties.get(actor, []):
-                if d.routine.id != routine.id:
-                    continue
+            for d in ctx.index.routine_duties(actor, routine.id):
                 what = d.text
                 if d.kind == "step":
                     what = f"Steg {d.number} i «{d.procedure}»: {d.text}"
@@ -371,7 +430,7 @@ def party_duties(ds: Dataset, renderer, routine) -> list[tuple[str, list[PartyDu
                 duties.append((order.get(d.section_id, len(order)), d.number,
                                PartyDuty(clauses.get(d.section_id, ""), what, d.deadline, via)))
         duties.sort(key=lambda t: (t[0], t[1]))
-        out.append((org.name if org else renderer.name(p), [d for *_, d in duties]))
+        out.append((org.name if org else ctx.name(p), [d for *_, d in duties]))
     # Parties with the same duties (the four NAV offices of seed 000) share one table.
     grouped: dict[tuple, list[str]] = {}
     for name, duties in out:
@@ -386,17 +445,13 @@ def content_code(source_hash_hex: str) -> str:
     return " ".join(code[i:i + 4] for i in range(0, 16, 4))
 
 
-def _strip_links(markdown_text: str) -> str:
-    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown_text)
-
-
 @lru_cache(maxsize=1)
 def _env():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from .words import clauses, date_words, sentence, sentences
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=True,
+    env = Environment(loader=FileSystemLoader([TEMPLATES, BLOCK_TEMPLATES.parent]), undefined=StrictUndefined, autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["date"] = lambda value: date_words(value) if value else "ikke oppgitt"
     env.filters["sentence"] = sentence
@@ -425,7 +480,7 @@ def _only_absolute_links(html: str) -> str:
     return _HREF.sub(lambda m: m.group(0) if _PUBLISHABLE_HREF.match(m.group(2)) else m.group(1), html)
 
 
-def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str, draft: bool = False) -> str:
+def routine_html(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False) -> str:
     """The print HTML of one routine (WeasyPrint's input)."""
     import graphviz
 
@@ -443,22 +498,22 @@ def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str, draft: b
     }
     url = f"{site_url.rstrip('/')}/rutiner/{r.id}/" if site_url else ""
     diagrams = []
-    for t in renderer.trees_of(r.id):
+    for t in ctx.trees_of(r.id):
         try:
             svg = tree_svg(t)
         except (OSError, RuntimeError, graphviz.ExecutableNotFound, graphviz.CalledProcessError):
             svg = ""  # Graphviz missing or failing: the text version below still shows the tree
         fit = diagram_fit(svg) if svg else None
         src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode() if fit else ""
-        diagrams.append((t, src, _strip_links(renderer.tree_outline(t)), fit))
+        diagrams.append((t, src, pre_escaped(inert_markdown_html(ctx.tree_outline(t))), fit))
     signatories = {s.party: s for s in (r.signing.signatories if r.signing else [])}
     contacts = []
     for p in r.parties:
         org = ds.organisations.get(p)
         if org is None:
             continue
-        if renderer.ended(p) is not None:
-            contacts.append(ContactLine(org.name, "", [renderer.ended_words(org, links=False)]))
+        if ctx.ended(p) is not None:
+            contacts.append(ContactLine(org.name, "", [ctx.ended_words(org)]))
             continue
         if not org.contacts:
             contacts.append(ContactLine(org.name, "", ["ikke oppgitt"]))
@@ -468,13 +523,13 @@ def routine_html(ds: Dataset, renderer, routine_id: str, site_url: str, draft: b
     modified = max(dates).isoformat() if dates else "2000-01-01"
     template = env.get_template("routine.html.j2")
     return _only_absolute_links(template.render(
-        routine=r, r=renderer, ds=ds, url=url, qr=_qr(url) if url else "", diagrams=diagrams,
-        source_hash=routine_source_hash(ds, r.id), engine=__version__, fonts=_font_faces(),
+        routine=r, r=ctx, ds=ds, url=url, qr=_qr(url) if url else "", diagrams=diagrams,
+        source_hash=routine_source_hash(ds, r.id, index=ctx.index), engine=__version__, fonts=_font_faces(),
         sig_w=SIG_W_MM, sig_h=SIG_H_MM, modified=modified, kind_words=KIND_WORDS,
         signatories=signatories, contacts=contacts, terms=_glossary_terms(ds, r), contact_parts=contact_parts,
-        field_prefix=FIELD_PREFIX, clauses=r.clause_numbers(), coverage=renderer.coverage(r),
-        party_duties=party_duties(ds, renderer, r) if r.signable else [],
-        content_code=content_code(routine_source_hash(ds, r.id)), draft=draft, draft_title=DRAFT_TITLE,
+        field_prefix=FIELD_PREFIX, clauses=r.clause_numbers(), coverage=ctx.coverage(r),
+        party_duties=party_duties(ds, ctx, r) if r.signable else [],
+        content_code=content_code(routine_source_hash(ds, r.id, index=ctx.index)), draft=draft, draft_title=DRAFT_TITLE,
         f=filters,
     ))
 
@@ -524,7 +579,7 @@ def signature_boxes(document) -> list[tuple[str, int, tuple[float, float, float,
     return boxes
 
 
-def archive_meta(ds: Dataset, routine_id: str):
+def archive_meta(ds: Dataset, routine_id: str, index: Index | None = None):
     """The routine's archive metadata (XMP): what it is, its source hash, and who signs it
     with which organisation number or certificates."""
     from .xmp import Party, RoutineMeta, iso
@@ -541,7 +596,7 @@ def archive_meta(ds: Dataset, routine_id: str):
                              certificates=[fp.replace(":", "").lower() for fp in (sig.fingerprints if sig else [])]))
     return RoutineMeta(routine_id=r.id, version=str(r.version), kind=r.kind, title=r.title,
                        valid_from=iso(r.valid_from), review_by=iso(r.review_by),
-                       source_hash=routine_source_hash(ds, r.id), engine=__version__, parties=parties)
+                       source_hash=routine_source_hash(ds, r.id, index=index), engine=__version__, parties=parties)
 
 
 def _with_archive_xmp(document, meta) -> None:
@@ -557,7 +612,7 @@ def _with_archive_xmp(document, meta) -> None:
     document.metadata.__class__ = ArchiveMetadata
 
 
-def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str, draft: bool = False) -> bytes:
+def render_pdf(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False) -> bytes:
     """One routine as PDF/A-2b bytes with empty signature fields, the same bytes every time."""
     from pyhanko.pdf_utils import generic
     from pyhanko.sign.fields import (
@@ -569,12 +624,13 @@ def render_pdf(ds: Dataset, renderer, routine_id: str, site_url: str, draft: boo
     from weasyprint import HTML
 
     r = ds.routines[routine_id]
-    html = routine_html(ds, renderer, routine_id, site_url, draft)
-    ident = hashlib.sha256(f"{r.id}:{routine_source_hash(ds, r.id)}:{site_url}{':draft' if draft else ''}"
+    html = routine_html(ds, ctx, routine_id, site_url, draft)
+    source = routine_source_hash(ds, r.id, index=ctx.index)
+    ident = hashlib.sha256(f"{r.id}:{source}:{site_url}{':draft' if draft else ''}"
                            .encode()).digest()[:16]
-    info = {META_ID: r.id, META_VERSION: str(r.version), META_HASH: routine_source_hash(ds, r.id),
+    info = {META_ID: r.id, META_VERSION: str(r.version), META_HASH: source,
             META_ENGINE: __version__}
-    meta = archive_meta(ds, routine_id)
+    meta = archive_meta(ds, routine_id, ctx.index)
 
     def finisher(_document, pdf) -> None:
         import pydyf
@@ -686,16 +742,14 @@ def _field_writer(stream):
 # --------------------------------------------------------------------------- building many
 
 
-def _print_renderer(ds: Dataset, today: dt.date, findings: list | None = None):
-    """A SiteRenderer for the print templates: names, deadline words, trees; notices only
-    from findings that do not depend on the day of the build."""
+def print_context(ds: Dataset, today: dt.date, findings: list | None = None,
+                  index: Index | None = None) -> PrintContext:
+    """The print templates' context; notices only from findings a PDF shows."""
     from .checks import run_checks
-    from .render import SiteOptions, SiteRenderer
 
     if findings is None:
         findings = run_checks(ds, today)
-    findings = [f for f in findings if f.code in PDF_NOTICE_CODES]
-    return SiteRenderer(ds, findings, SiteOptions(today=today))
+    return PrintContext(ds, today, findings, index)
 
 
 _WORKER: dict = {}
@@ -706,13 +760,13 @@ def _init_worker(data_dir: str | None, today: dt.date) -> None:
     if _WORKER.get("ds") is not None:
         return
     ds, findings = load_checked(Path(data_dir), today)
-    _WORKER.update(ds=ds, renderer=_print_renderer(ds, today, findings))
+    _WORKER.update(ds=ds, ctx=print_context(ds, today, findings))
 
 
 def _build_one(task: tuple[str, str, str, bool]) -> tuple[str, str | None]:
     routine_id, out_dir, site_url, draft = task
     try:
-        data = render_pdf(_WORKER["ds"], _WORKER["renderer"], routine_id, site_url, draft)
+        data = render_pdf(_WORKER["ds"], _WORKER["ctx"], routine_id, site_url, draft)
     except PdfError as exc:
         return routine_id, str(exc)
     target = Path(out_dir) / f"{routine_id}.pdf"
@@ -760,7 +814,7 @@ def load_checked(data_dir: Path, today: dt.date) -> tuple[Dataset, list]:
     return ds, report.findings
 
 
-def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: list[str] | None = None, *,  # noqa: C901 - to be split in the PDF build without SiteRenderer, issue 14 B (render branch)
+def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: list[str] | None = None, *,  # noqa: C901 - the build loop and the pool; to be split with the pipeline
                jobs: int | None = None, today: dt.date | None = None, progress=None,
                ds: Dataset | None = None, draft: bool = False) -> dict:
     """Build the PDFs of the given routines (all when `ids` is None) into out_dir/<id>.pdf.
@@ -799,10 +853,10 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
     manifest_path = out_dir / MANIFEST
     manifest = _read_manifest(manifest_path)
     todo, skipped, keys, file_cache, assets = [], [], {}, {}, assets_hash()
-    renderer = _print_renderer(ds, today, findings)
+    context = print_context(ds, today, findings)
     for rid in wanted:
-        notices = [[b.title, b.text] for b in renderer.banners(ds.routines[rid])]
-        keys[rid] = input_hash(ds, rid, site_url, assets, file_cache, notices, draft)
+        notices = [[b.title, b.text] for b in context.banners(ds.routines[rid])]
+        keys[rid] = input_hash(ds, rid, site_url, assets, file_cache, notices, draft, context.index)
         if manifest.get(rid) == keys[rid] and (out_dir / f"{rid}.pdf").is_file():
             skipped.append(rid)
         else:
@@ -815,13 +869,13 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
         results = iter(())
     elif jobs == 1:
         _WORKER.clear()
-        _WORKER.update(ds=ds, renderer=renderer)
+        _WORKER.update(ds=ds, ctx=context)
         results = map(_build_one, tasks)
     else:
         ctx = _pool_context()
         if ctx.get_start_method() == "fork":
             _WORKER.clear()
-            _WORKER.update(ds=ds, renderer=renderer)
+            _WORKER.update(ds=ds, ctx=context)
             initargs = (None, today)
         else:
             _WORKER.clear()

@@ -31,19 +31,15 @@ from .escape import (
     pre_escaped,
 )
 from .findings import Finding
+from .index import Duty, Index, rule_words
 from .load import Dataset
-from .model import (
-    JOINT_ACTORS,
-    KIND_WORDS,
-    STATUS_WORDS,
-    Block,
-    Deadline,
-    Organisation,
-    Role,
-    Routine,
-    TimeRule,
-)
-from .words import date_words, deadline_words, sentence, short_date
+from .model import KIND_WORDS, Deadline, Organisation, Role, Routine
+from .names import Names
+from .notices import Banner, banners
+from .outline import tree_outline
+from .words import date_words, short_date
+
+__all__ = ["Banner", "Duty", "SiteOptions", "SiteRenderer", "calendar_ics", "render_site"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -91,28 +87,6 @@ def search_terms_front(terms: list[str] | None) -> str:
 
 
 @dataclass
-class Duty:
-    """Something an actor must do, wherever in a routine it is written."""
-
-    routine: Routine
-    section_id: str
-    section_title: str
-    kind: str  # step, responsibility, meeting, task, rule, level, description
-    text: str
-    deadline: str = ""
-    condition: str = ""
-    procedure: str = ""
-    number: int = 0
-
-
-@dataclass
-class Banner:
-    level: str  # warning, danger, info
-    title: str
-    text: str
-
-
-@dataclass
 class SiteOptions:
     edit_base: str = ""  # e.g. https://github.com/ORG/REPO/edit/main/
     today: dt.date = field(default_factory=dt.date.today)
@@ -120,20 +94,21 @@ class SiteOptions:
 
 
 class SiteRenderer:
-    def __init__(self, ds: Dataset, findings: list[Finding], options: SiteOptions):
+    """The site's Jinja set-up and page list. Names come from `Names`, queries from the shared
+    `Index`; what is left here is how the site shows them (Markdown links, banners, pages)."""
+
+    def __init__(self, ds: Dataset, findings: list[Finding], options: SiteOptions, index: Index | None = None):
         self.ds = ds
         self.findings = findings
         self.opt = options
-        self.rules = {}
-        for routine in ds.routines.values():
-            for _, block in routine.walk_blocks():
-                if block.rule is not None:
-                    self.rules.setdefault(block.rule.id, block.rule)
-        self.duties = self._collect_duties()
+        self.index = index if index is not None else Index(ds)
+        self.names = Names(ds, options.today)
+        self.rules = self.index.rules
+        self.duties = self.index.duties
         self.pdf = False  # the MkDocs hook sets these when it builds PDFs and finds signed copies
         self.signed: dict[str, list[dict]] = {}
         self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES / "site"),
+            loader=FileSystemLoader([TEMPLATES / "site", TEMPLATES]),  # blocks/<kind>.md.j2 from TEMPLATES
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -163,28 +138,7 @@ class SiteRenderer:
         return date_words(value) if value else "ikke oppgitt"
 
     def name(self, ref: str) -> str:
-        if "/" in ref:
-            org_id, _, cid = ref.partition("/")
-            org = self.ds.organisations.get(org_id)
-            contact = next((c for c in org.contacts if c.id == cid), None) if org else None
-            if contact is None:
-                return ref  # e.g. a party named in a signed PDF that the data does not know
-            return f"{org.short_name or org.name}: {contact.label}"
-        if ref in self.ds.organisations:
-            o = self.ds.organisations[ref]
-            return o.short_name or o.name
-        if ref in self.ds.roles:
-            return self.ds.roles[ref].name
-        if ref in self.ds.routines:
-            return self.ds.routines[ref].title
-        if ref in JOINT_ACTORS:
-            return JOINT_ACTORS[ref]
-        if ref in self.ds.by_kind("checklists"):
-            return self.ds.by_kind("checklists")[ref].title
-        if ref in self.ds.laws:
-            law = self.ds.laws[ref]
-            return law.short_name or law.title
-        return ref
+        return self.names.name(ref)
 
     def href(self, ref: str, base: str = "../") -> str:
         ref = ref.partition("/")[0]
@@ -241,13 +195,9 @@ class SiteRenderer:
     @staticmethod
     def cover_status(ic) -> str:
         """The status without the clause numbers, for a table that has its own column for them."""
-        from .coverage import STATUS_WORDS as COVER_WORDS
+        from .coverage import status_text
 
-        if ic.status == "svakt":
-            return f"{COVER_WORDS['svakt']} ({ic.weak_words})"
-        if ic.status == "gjelder-ikke":
-            return f"{COVER_WORDS['gjelder-ikke']}: {ic.reason}"
-        return COVER_WORDS[ic.status]
+        return status_text(ic)
 
     def named_source(self, routine: Routine, source_id: str | None):
         """The SourceRef a section or block names through the routine's sources list."""
@@ -300,74 +250,28 @@ class SiteRenderer:
     # ------------------------------------------------------------------ organisations that ended
 
     def ended(self, ref: str) -> Organisation | None:
-        """The organisation `ref` names, when it has ended by today."""
-        org = self.ds.organisations.get(ref.partition("/")[0])
-        return org if org is not None and org.ended_on and org.ended_on <= self.opt.today else None
+        return self.names.ended(ref)
 
     def successor(self, ref: str) -> Organisation | None:
-        """The organisation that took over, following renames and mergers to the current one."""
-        org, seen = self.ended(ref), set()
-        while org is not None and org.replaced_by and org.id not in seen:
-            seen.add(org.id)
-            nxt = self.ds.organisations.get(org.replaced_by)
-            if nxt is None:
-                return None
-            if self.ended(nxt.id) is None:
-                return nxt
-            org = nxt
-        return None
-
-    HOW_WORDS: ClassVar[dict[str, str]] = {"sammenslått": "ble slått sammen med"}
+        return self.names.successor(ref)
 
     def ended_words(self, org: Organisation, base: str = "../", links: bool = True) -> Markup | str:
         """«NAV Rygge ble slått sammen med NAV Moss 1. januar 2020.»: Markdown with a link to the
         successor, or plain text when not `links` (for banners, which escape it themselves)."""
-        successor = self.successor(org.id)
-        name = org.short_name or org.name
-        when = date_words(org.ended_on)
-        if successor is None:
-            text = f"{name} {'ble nedlagt' if org.ended_how == 'nedlagt' else 'opphørte'} {when}."
-            return md_text(text) if links else text
-        succ_name = successor.short_name or successor.name
-        if org.ended_how == "nytt-navn":
-            parts = (f"{name} fikk nytt navn {when} og heter nå ", ".")
-        elif org.ended_how == "sammenslått":
-            parts = (f"{name} {self.HOW_WORDS['sammenslått']} ", f" {when}.")
-        else:
-            parts = (f"{name} opphørte {when}. Oppgavene ligger nå hos ", ".")
         if not links:
-            return parts[0] + succ_name + parts[1]
+            return self.names.ended_text(org)
+        before, successor, after = self.names.ended_parts(org)
+        if successor is None:
+            return md_text(before)
         # md_text trims the pieces: put back the spaces around the link.
-        after = (" " if parts[1].startswith(" ") else "") + str(md_text(parts[1]))
-        return pre_escaped(f"{md_text(parts[0])} {self.link(successor.id, base)}{after}")
+        after_md = (" " if after.startswith(" ") else "") + str(md_text(after))
+        return pre_escaped(f"{md_text(before)} {self.link(successor.id, base)}{after_md}")
 
     def contact_rows(self, refs: list[str]) -> list[tuple]:
-        """(organisation, contact, names of ended organisations it now also serves, or '') for contact
-        references, with an ended organisation's contacts replaced by its successor's, each once."""
-        rows: list[list] = []
-        seen: dict[tuple, list] = {}
-        for ref in refs:
-            org_id, _, cid = ref.partition("/")
-            via = None
-            successor = self.successor(org_id)
-            if successor is not None:
-                via = self.ds.organisations[org_id]
-                org_id = successor.id
-                if cid and not any(c.id == cid for c in successor.contacts):
-                    cid = ""
-            for org, c in self.contact_entries(f"{org_id}/{cid}" if cid else org_id):
-                row = seen.get((org.id, c.id))
-                if row is None:
-                    row = seen[(org.id, c.id)] = [org, c, []]
-                    rows.append(row)
-                if via is not None and (via.short_name or via.name) not in row[2]:
-                    row[2].append(via.short_name or via.name)
-        return [(org, c, " og ".join(vias)) for org, c, vias in rows]
+        return self.names.contact_rows(refs)
 
     def name_now(self, ref: str) -> str:
-        """The name, with the current organisation when it has merged or been renamed."""
-        successor = self.successor(ref)
-        return f"{self.name(ref)} (nå {self.name(successor.id)})" if successor else self.name(ref)
+        return self.names.name_now(ref)
 
     def name_list(self, refs: list[str]) -> str:
         return ", ".join(self.name(x) for x in refs)
@@ -375,28 +279,13 @@ class SiteRenderer:
     def links(self, refs: list[str], base: str = "../") -> Markup:
         return Markup(", ").join(self.link(x, base) for x in refs)
 
-    @staticmethod
-    def rule_words(rule: TimeRule) -> str:
-        """A time rule's value with its qualifier («normalt maks 3 måneder», «inntil 2 måneder»),
-        the same words wherever the rule is shown."""
-        if rule.value is None:
-            return "fra " + date_words(rule.starts)
-        return f"{rule.qualifier} {rule.value.words}" if rule.qualifier else rule.value.words
+    rule_words = staticmethod(rule_words)
 
     def status_words(self, r: Routine) -> str:
-        """The routine's status for readers, with what the dates say about it."""
-        if self.historical(r):
-            if r.status == "utgått":
-                return "Utgått"
-            return f"Historisk: planperioden {r.period.words} er over"
-        text = STATUS_WORDS[r.status]
-        if r.review_by and r.review_by < self.opt.today and r.status != "utgått":
-            text += f", men evalueringen er forsinket (skulle vært evaluert innen {date_words(r.review_by)})"
-        return text
+        return self.names.status_words(r)
 
     def historical(self, r: Routine) -> bool:
-        """A document that no longer applies: withdrawn, or a plan whose period has ended."""
-        return r.status == "utgått" or bool(r.period and r.period.last_year < self.opt.today.year)
+        return self.names.historical(r)
 
     ORG_KIND_PLURAL: ClassVar[dict[str, str]] = {"krisesenter": "krisesentre", "nav-kontor": "NAV-kontorer", "kommune": "kommuner",
                        "kommunal-enhet": "kommunale enheter", "politi": "politidistrikter", "stiftelse": "stiftelser",
@@ -462,14 +351,10 @@ class SiteRenderer:
         return [x.id for x in self.ds.routines.values() if self.historical(x)]
 
     def overdue(self, r: Routine) -> bool:
-        return bool(r.review_by and r.review_by < self.opt.today and r.status != "utgått") or (
-            self.historical(r) and r.status != "utgått")
+        return self.names.overdue(r)
 
     def deadline(self, d: Deadline | None) -> str:
-        if d is None:
-            return ""
-        rule = self.rules.get(d.rule) if d.rule else None
-        return deadline_words(d, rule.value if rule else None, rule.qualifier if rule else None)
+        return self.index.deadline(d)
 
     def edit_url(self, entity: Any) -> str:
         return f"{self.opt.edit_base}{entity.file}" if self.opt.edit_base and entity.file else ""
@@ -489,28 +374,7 @@ class SiteRenderer:
 
     def banners(self, r: Routine) -> list[Banner]:
         """Warnings a reader must see at the top of a routine, made from the check's findings."""
-        out = []
-        from .checks import RULES  # the rule says what readers see: title, level and text
-
-        words = {"review_by": date_words(r.review_by) if r.review_by else "",
-                 "period": r.period.words if r.period else ""}
-        for f in self.findings:
-            notice = RULES[f.code].notice if f.file == r.file else None
-            if notice is not None:
-                text = notice.text.format(**words) if notice.text else sentence(f.message)
-                out.append(Banner(notice.level, notice.title, text))
-        named = dict.fromkeys([*r.parties, *r.external_actors, *([r.owner] if r.owner else [])])
-        for ref in named:
-            org = self.ended(ref)
-            if org is not None:
-                title = (f"{org.short_name or org.name} heter nå {self.name(self.successor(ref).id)}"
-                         if org.ended_how == "nytt-navn" and self.successor(ref) else
-                         f"{org.short_name or org.name} finnes ikke lenger")
-                out.append(Banner("warning", title,
-                                  self.ended_words(org, links=False)
-                                  + " Rutinen er skrevet før endringen; kontaktopplysningene under viser til den "
-                                    "som har overtatt."))
-        return out
+        return banners(self.names, self.findings, r)
 
     def section_duties(self, role_id: str) -> dict[str, list[Duty]]:
         grouped: dict[str, list[Duty]] = defaultdict(list)
@@ -568,18 +432,10 @@ class SiteRenderer:
         return {s.id for _, s in routine.walk_sections()}
 
     def section_title(self, routine_id: str, section_id: str) -> str:
-        for _, s in self.ds.routines[routine_id].walk_sections():
-            if s.id == section_id:
-                return s.title
-        return section_id
+        return self.index.section_title(routine_id, section_id)
 
     def contact_entries(self, ref: str) -> list[tuple]:
-        """(organisation, contact) pairs for 'org' (all its contacts) or 'org/contact'."""
-        org_id, _, cid = ref.partition("/")
-        org = self.ds.organisations.get(org_id)
-        if org is None:
-            return []
-        return [(org, c) for c in org.contacts if not cid or c.id == cid]
+        return self.names.contact_entries(ref)
 
     @staticmethod
     def tree_parents(tree) -> dict[str, str]:
@@ -597,130 +453,22 @@ class SiteRenderer:
 
     def tree_outline(self, tree) -> Markup:
         """The tree as nested Markdown lists: the diagram's text version."""
-        nodes = {n.id: n for n in tree.nodes}
-        lines: list[str] = []
-        stack = [(tree.start, 0, "")]
-        visited: set[str] = set()
-        while stack:
-            node_id, depth, label = stack.pop()
-            node = nodes[node_id]
-            pad = "    " * depth
-            prefix = f"{plain(label)}: " if label else ""
-            if node.outcome is not None:
-                who = f" ({self.links(node.outcome.responsible, '../')})" if node.outcome.responsible else ""
-                lines.append(f"{pad}- {prefix}**Svar: {plain(node.outcome.title)}**{who}")
-                continue
-            lines.append(f"{pad}- {prefix}{plain(node.question)}")
-            if node_id in visited:
-                continue
-            visited.add(node_id)
-            for opt in reversed(node.options):
-                if opt.next in nodes:
-                    stack.append((opt.next, depth + 1, opt.label))
-        return pre_escaped("\n".join(lines))
+        return tree_outline(tree, lambda refs: self.links(refs, "../"))
 
     def trees_of(self, routine_id: str) -> list:
-        return [t for t in self.ds.trees.values() if t.routine == routine_id]
+        return self.index.trees_of(routine_id)
 
     def routines_of(self, org_id: str) -> list[Routine]:
-        return [r for r in self.ds.routines.values() if org_id in r.parties or r.owner == org_id]
+        return self.index.routines_of(org_id)
 
     def roles_of(self, org: Organisation) -> list[Role]:
-        return [x for x in self.ds.roles.values()
-                if org.id in x.organisations or org.kind in x.organisation_kinds]
-
-    # ------------------------------------------------------------------ duties
-
-    def _collect_duties(self) -> dict[str, list[Duty]]:
-        duties: dict[str, list[Duty]] = defaultdict(list)
-        for r in self.ds.routines.values():
-            for _, section in r.walk_sections():
-                for block in section.blocks:
-                    self._duties_in(r, section, block, duties)
-        return duties
-
-    def _duties_in(self, r: Routine, section, block: Block, duties) -> None:  # noqa: C901 - to be split in the moves into index.py, issue 14 B (render branch)
-        def add(actor: str, **kw) -> None:
-            duties[actor].append(Duty(r, section.id, section.title, **kw))
-
-        v = block.value
-        if block.kind == "procedure":
-            for i, s in enumerate(v.steps, 1):
-                add(s.actor, kind="step", text=s.action, deadline=self.deadline(s.deadline),
-                    condition=s.condition or "", procedure=v.title, number=i)
-                for receiver in dict.fromkeys(s.to):
-                    # Being told is a duty too: the housing office must act on the notice it gets.
-                    add(receiver, kind="notice", text=f"Tar imot fra {self.name(s.actor)}: {s.action}",
-                        deadline=self.deadline(s.deadline), condition=s.condition or "",
-                        procedure=v.title, number=i)
-        elif block.kind == "responsibility":
-            for a in v.responsible:
-                add(a, kind="responsibility", text=v.duty, deadline=self.deadline(v.deadline))
-        elif block.kind == "meeting":
-            add(v.convener, kind="meeting", text=f"Kalle inn til {v.title.lower()} ({v.frequency.words}).")
-            for who in dict.fromkeys(v.participants):
-                if who != v.convener:
-                    add(who, kind="participant", text=f"Delta i {v.title.lower()} ({v.frequency.words}).")
-        elif block.kind == "phase":
-            for t in v.tasks:
-                for task in t.tasks:
-                    add(t.actor, kind="task", text=task, procedure=f"Fase {v.number}: {v.title}")
-        elif block.kind == "role":
-            add(v.actor, kind="description", text=v.text)
-        elif block.kind == "rule":
-            for a in v.applies_to:
-                add(a, kind="rule", text=v.text, deadline=self.rule_words(v))
-        elif block.kind == "levels":
-            for level in v.levels:
-                for a in level.coordinator:
-                    add(a, kind="level", text=f"Nivå {level.number} ({level.colour}): {level.title}. "
-                        f"{level.plan or ''}".strip())
+        return self.index.roles_of(org)
 
     # ------------------------------------------------------------------ pages
 
-    def all_deadlines(self) -> list[dict]:
-        rows = []
-        for r in self.ds.routines.values():
-            for _, section in r.walk_sections():
-                for block in section.blocks:
-                    if block.kind == "rule" and block.rule.value is not None:
-                        rows.append({"routine": r, "section": section, "what": block.rule.name,
-                                     "actors": block.rule.applies_to, "words": self.rule_words(block.rule),
-                                     "sort": block.rule.value.sort_key(), "kind": "tidsregel"})
-                    elif block.kind == "procedure":
-                        for i, s in enumerate(block.procedure.steps, 1):
-                            if s.deadline is None:
-                                continue
-                            rows.append({"routine": r, "section": section,
-                                         "what": f"{block.procedure.title}, steg {i}: {s.action}",
-                                         "actors": [s.actor], "words": self.deadline(s.deadline),
-                                         "sort": self._sort(s.deadline), "kind": "steg"})
-            if r.review_by:
-                rows.append({"routine": r, "section": None, "what": "Evaluering/revisjon av rutinen",
-                             "actors": [r.owner] if r.owner else [], "words": "innen " + date_words(r.review_by),
-                             "sort": dt.datetime.combine(r.review_by, dt.time()), "kind": "dato"})
-        return rows
-
     def deadline_groups(self) -> tuple[dict, dict]:
         """All deadlines sorted once, grouped by routine and by actor (linear, not per actor)."""
-        rows = sorted(self.all_deadlines(), key=lambda row: row["sort"])
-        by_routine: dict[str, list] = defaultdict(list)
-        by_actor: dict[str, list] = defaultdict(list)
-        for row in rows:
-            by_routine[row["routine"].id].append(row)
-            for actor in dict.fromkeys(row["actors"]):
-                by_actor[actor].append(row)
-        return dict(by_routine), dict(sorted(by_actor.items()))
-
-    def _sort(self, d: Deadline):
-        far = dt.datetime(9999, 1, 1)
-        if d.within:
-            return d.within.sort_key()
-        if d.rule and d.rule in self.rules and self.rules[d.rule].value:
-            return self.rules[d.rule].value.sort_key()
-        if d.by:
-            return dt.datetime.combine(d.by, dt.time())
-        return {"straks": dt.datetime(2001, 1, 1), "snarest": dt.datetime(2001, 1, 1, 0, 1)}.get(d.when, far)
+        return self.index.deadline_groups()
 
     def calendar_events(self) -> list[dict]:
         events = []
@@ -763,8 +511,22 @@ class SiteRenderer:
         return out
 
     def meetings(self) -> list[tuple[Routine, Any, Any]]:
-        return [(r, section, b.meeting) for r in self.ds.routines.values()
-                for _, section in r.walk_sections() for b in section.blocks if b.kind == "meeting"]
+        return self.index.meetings
+
+    def routine_context(self, r: Routine) -> dict:
+        """Everything the routine page shows, looked up here so the template only prints."""
+        return {
+            "routine": r, "base": "../", "pdf": self.pdf, "taken": self.section_ids(r),
+            # digits and dots the engine made, not data
+            "clauses": {k: pre_escaped(v) for k, v in r.clause_numbers().items()},
+            "banners": self.banners(r), "help_paths": self.help_paths_for(r.id), "trees": self.trees_of(r.id),
+            "status": self.status_words(r), "source_title": self.source_title(r.source),
+            "laws": [(lr, self.ds.laws[lr.law]) for lr in r.legal_basis],
+            "documents": [(g, self.ds.documents[g.document]) for g in r.governing_documents],
+            "signed": self.signed.get(r.id, []), "edit_url": self.edit_url(r),
+            "coverage": self.coverage(r),
+            "notices": {s.id: text for _, s in r.walk_sections() if (text := self.landing_notice(r, s.id))},
+        }
 
     def render(self, template: str, **ctx) -> str:
         if "base" in ctx:
@@ -774,7 +536,7 @@ class SiteRenderer:
     def pages(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for r in self.ds.routines.values():
-            out[f"rutiner/{r.id}.md"] = self.render("routine.md.j2", routine=r, base="../")
+            out[f"rutiner/{r.id}.md"] = self.render("routine.md.j2", **self.routine_context(r))
         for o in self.ds.organisations.values():
             out[f"organisasjoner/{o.id}.md"] = self.render("organisation.md.j2", org=o, base="../")
         for role in self.ds.roles.values():
@@ -783,17 +545,25 @@ class SiteRenderer:
             out[f"veivisere/{t.id}.md"] = self.render("tree.md.j2", tree=t, base="../")
             out[f"veivisere/{t.id}-diagram.md"] = self.render("tree_diagram.md.j2", tree=t, base="../")
         out["veivisere/index.md"] = self.render("trees_index.md.j2", base="../")
-        out["rutiner/index.md"] = self.render("routines_index.md.j2", base="../")
+        routines = sorted(self.ds.routines.values(), key=lambda x: x.title.lower())
+        out["rutiner/index.md"] = self.render("routines_index.md.j2", base="../",
+                                              current=[x for x in routines if not self.historical(x)],
+                                              old=[x for x in routines if self.historical(x)])
         for c in self.ds.by_kind("checklists").values():
             out[f"sjekklister/{c.id}.md"] = self.render("checklist.md.j2", checklist=c, base="../")
         if self.ds.by_kind("checklists"):
             out["sjekklister/index.md"] = self.render("checklists_index.md.j2", base="../")
         out["organisasjoner/index.md"] = self.render("organisations_index.md.j2", base="../")
         out["roller/index.md"] = self.render("roles_index.md.j2", base="../")
-        out["kontakter.md"] = self.render("contacts.md.j2", base="")
+        orgs = sorted(self.ds.organisations.values(), key=lambda x: x.name.lower())
+        out["kontakter.md"] = self.render("contacts.md.j2", base="",
+                                          with_contacts=[o for o in orgs if o.contacts and not self.ended(o.id)],
+                                          without_contacts=[o for o in orgs if not o.contacts and not self.ended(o.id)],
+                                          gone=[o for o in orgs if self.ended(o.id)])
         out["frister.md"] = self.render("deadlines.md.j2", base="")
         out["kalender.md"] = self.render("calendar.md.j2", base="")
-        out["lover.md"] = self.render("laws.md.j2", base="")
+        out["lover.md"] = self.render("laws.md.j2", base="", laws=[
+            (law, self.index.citing.get(law.id, [])) for law in sorted(self.ds.laws.values(), key=lambda x: x.title.lower())])
         out["ordliste.md"] = self.render("glossary.md.j2", base="")
         out.update(self.help_pages())
         return out

@@ -18,174 +18,6 @@ from .model import _DURATION_RE
 SCHEMA_DIR = Path("schema")
 SCHEMA_LINE = "# yaml-language-server: $schema="
 
-# Norwegian title and description for fields the model leaves without one.
-FIELD_DOCS: dict[str, tuple[str, str]] = {
-    "id": ("Id", "Id: små bokstaver a–z, sifre og bindestrek. Filnavnet er id-en."),
-    "name": ("Navn", "Navnet slik det står i kilden."),
-    "title": ("Tittel", "Overskriften."),
-    "summary": ("Sammendrag", "Kort sammendrag for forsiden og søk."),
-    "text": ("Tekst", "Tekst i Markdown."),
-    "description": ("Beskrivelse", "Beskrivelse i Markdown."),
-    "kind": ("Type", "Hva slags ting dette er."),
-    "source": ("Kilde", "Hvor opplysningene kommer fra."),
-    "sources": ("Kilder", "Kildedokumentene dataene bygger på."),
-    "note": ("Merknad", "Merknad til leseren."),
-    "date": ("Dato", "Dato, skrevet ÅÅÅÅ-MM-DD."),
-    "date_note": ("Om datoen", "Hva kilden sier om datoen."),
-    "url": ("Nettadresse", "Nettadresse, med https://."),
-    "version": ("Versjon", "Versjonsnummer."),
-    "status": ("Status", "utkast, gjeldende, til-revisjon eller utgått."),
-    "sections": ("Seksjoner", "Avsnittene i rutinen, i rekkefølge; kan ha underavsnitt."),
-    "blocks": ("Blokker", "Innholdet i avsnittet: tekst, prosedyrer, regler, møter og mer, i rekkefølge."),
-    "steps": ("Steg", "De nummererte stegene i prosedyren."),
-    "actor": ("Hvem", "Id for rollen eller organisasjonen som handler."),
-    "deadline": ("Frist", "Frist som varighet (PT48H), dato (2019-12-31), snarest/straks/løpende, eller en tidsregel."),
-    "frequency": ("Hvor ofte", "Hvor ofte møtet holdes."),
-    "participants": ("Deltakere", "Roller eller organisasjoner som deltar."),
-    "participants_note": ("Om deltakerne", "Deltakerne slik kilden beskriver dem."),
-    "agenda": ("Dagsorden", "Faste punkter på dagsordenen."),
-    "applies_to": ("Gjelder for", "Roller eller organisasjoner regelen gjelder for."),
-    "qualifier": ("Presisering", "maks, minst, normalt maks, inntil, innen eller i."),
-    "per": ("Per", "uke, måned eller år."),
-    "alternatives": ("Alternativer", "Alternativene i fasen."),
-    "points": ("Punkter", "Kulepunkter."),
-    "result": ("Resultat", "Hva fasen skal føre til."),
-    "tasks": ("Oppgaver", "Oppgaver."),
-    "intro": ("Innledning", "Innledende tekst."),
-    "caption": ("Tabelltekst", "Overskrift for tabellen."),
-    "columns": ("Kolonner", "Kolonneoverskriftene."),
-    "rows": ("Rader", "Radene; hver rad har like mange celler som det er kolonner."),
-    "items": ("Punkter", "Punktene i listen."),
-    "ordered": ("Nummerert", "true for nummerert liste."),
-    "levels": ("Nivåer", "Nivåene i modellen."),
-    "colour": ("Farge", "grønn, gul, oransje eller rød."),
-    "number": ("Nummer", "Nummeret."),
-    "first_year": ("Første år", "Første år perioden gjelder."),
-    "last_year": ("Siste år", "Siste år perioden gjelder."),
-    "year": ("År", "Året dokumentet er fra."),
-    "measures": ("Tiltak", "Tiltakene."),
-    "contacts": ("Kontakter", "Kontaktpunkter."),
-    "list": ("Liste", "En liste med punkter."),
-    "table": ("Tabell", "En tabell."),
-    "procedure": ("Prosedyre", "En prosedyre med nummererte steg."),
-    "responsibility": ("Ansvar", "En plikt og hvem som har den."),
-    "meeting": ("Møte", "Et fast møte eller forum."),
-    "rule": ("Tidsregel", "En navngitt tidsregel, f.eks. maks botid."),
-    "phase": ("Fase", "En fase i en arbeidsprosess."),
-    "role": ("Rollebeskrivelse", "Hva en rolle gjør."),
-    "approved": ("Vedtatt", "Hvem som vedtok rutinen, og når."),
-    "signing": ("Signering", "Hvordan, hvor og når partene signerte."),
-    "signatories": ("Signatarer", "Én linje per part som signerer."),
-    "place": ("Sted", "Stedet for signeringen."),
-    "on": ("Dato", "Datoen for vedtaket."),
-    "organisation": ("Organisasjon", "Id for organisasjonen."),
-    "legal_basis": ("Lovgrunnlag", "Lover og forskrifter rutinen bygger på."),
-    "governing_documents": ("Styringsdokumenter", "Planer og veiledere rutinen bygger på."),
-    "attachments": ("Vedlegg", "Vedleggene."),
-    "change_log": ("Endringslogg", "Én linje per versjon: hva som ble endret."),
-    "paragraphs": ("Paragrafer", "Paragrafer vi viser til, med endringer."),
-    "changes": ("Endringer", "Endringer i paragrafen, med dato."),
-    "in_force": ("I kraft fra", "Datoen loven trådte i kraft."),
-    "repealed_on": ("Opphevet", "Datoen loven ble opphevet."),
-    "superseded_note": ("Om erstatningen", "Hva som erstattet dokumentet, når det er kjent."),
-    "terms": ("Ord", "Ordene i ordlisten."),
-    "nodes": ("Noder", "Spørsmålene og utfallene i veiviseren."),
-    "period": ("Planperiode", "Første og siste år planen gjelder."),
-    "limit": ("Ramme", "Rammen alle stegene i prosedyren må holde seg innenfor."),
-    "outcome": ("Utfall", "Utfallet, når noden er et svar."),
-    # Fields the model already describes: only a Norwegian title here (a description is used
-    # when the model's is missing or only the generic one for ids).
-    "action": ("Handling", "Hva som gjøres."),
-    "address": ("Adresse", "Besøks- eller postadresse."),
-    "after": ("Regnes fra", "Hendelsen fristen regnes fra."),
-    "also_called": ("Også kalt", "Andre navn kildene bruker."),
-    "search_terms": ("Søkeord", ("Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
-                                "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")),
-    "also_when_needed": ("Også ved behov", "Også ved behov."),
-    "as_of": ("Bekreftet", "Datoen kilden bekreftet opplysningen."),
-    "by": ("Innen dato", "Frist som dato."),
-    "Approval.by": ("Vedtatt av", "Hvem som vedtok."),
-    "Approval.on": ("Vedtatt dato", "Datoen for vedtaket."),
-    "Contact.label": ("Betegnelse", "Hva kontaktpunktet er, f.eks. «Sentralbord»."),
-    "Option.label": ("Svar", "Svaret leseren kan velge."),
-    "Contact.id": ("Id", "Id for kontaktpunktet, unik innen organisasjonen."),
-    "condition": ("Vilkår", "Vilkår for steget."),
-    "convener": ("Innkaller", "Hvem som kaller inn (rolle eller organisasjon)."),
-    "coordinator": ("Koordinator", "Hvem som koordinerer."),
-    "document": ("Dokument", "Id for dokumentet (se data/documents/ eller data/sources.yml)."),
-    "duty": ("Plikt", "Plikten."),
-    "email": ("E-post", "Offentlig e-postadresse for tjenesten."),
-    "ended_on": ("Opphørte", "Datoen organisasjonen opphørte eller fikk nytt navn."),
-    "ended_how": ("Hva skjedde", "sammenslått, nytt-navn eller nedlagt."),
-    "ended_source": ("Kilde for endringen", "Den offisielle kilden for at organisasjonen opphørte eller fikk nytt navn."),
-    "caution": ("Merknad om endrede regler", "Vises ved blokken: ordlyden kan være utdatert, og hvor leseren kan spørre."),
-    "Caution.title": ("Overskrift", "Overskriften på merknaden."),
-    "Caution.text": ("Tekst", "Hva leseren må vite, og hvor hun kan spørre."),
-    "Caution.law": ("Lov", "Loven eller forskriften som gjelder nå (id i data/laws/)."),
-    "Caution.paragraph": ("Paragraf", "Paragrafen, f.eks. «§ 1»."),
-    "Caution.source": ("Kilde", "Den offisielle kilden merknaden bygger på."),
-    "editor_note": ("Merknad til redaktørene", "Vises aldri for leserne; `rutinebok facts` viser den."),
-    "entries": ("Kontaktpunkter", "Kontaktpunkter: organisasjon/kontakt-id."),
-    "expansion": ("Betydning", "Hva forkortelsen står for."),
-    "explanation": ("Forklaring", "Forklaring i klarspråk."),
-    "external_actors": ("Eksterne aktører", "Aktører som ikke er parter, men har steg i rutinen."),
-    "file": ("Fil", "Filen, relativt til repoet."),
-    "help": ("Hjelpetekst", "Hjelpetekst til spørsmålet."),
-    "issued": ("Utgitt", "Utgivelsestid slik kilden oppgir den."),
-    "label": ("Betegnelse", "Teksten som vises."),
-    "law": ("Lov", "Id for loven eller forskriften (se data/laws/)."),
-    "legal_form": ("Organisasjonsform", "Organisasjonsform, f.eks. IKS."),
-    "method": ("Metode", "papir eller digital."),
-    "need": ("Behov", "Hvilket behov innbyggeren har på nivået."),
-    "next": ("Neste", "Id for noden svaret fører til."),
-    "official_id": ("Lovdata-id", "Lovdatas id, f.eks. LOV-2009-06-19-44."),
-    "opening_hours": ("Åpningstider", "Åpningstider slik kilden oppgir dem."),
-    "options": ("Svar", "Svaralternativene til spørsmålet."),
-    "organisation_kinds": ("Slags organisasjoner", "Slags organisasjoner rollen finnes i."),
-    "organisations": ("Organisasjoner", "Organisasjonene rollen finnes i."),
-    "owned_by": ("Eies av", "Eiere (for IKS: eierkommunene)."),
-    "owner": ("Eier", "Organisasjonen som eier rutinen."),
-    "paragraph": ("Paragraf", "Paragraf, f.eks. «§ 4». Tom når hele loven menes."),
-    "part_of": ("Del av", "Organisasjonen denne er en enhet i."),
-    "Role.part_of": ("Del av rollen", "Rollen denne er en del av, f.eks. NAV-kontoret for veileder i NAV."),
-    "audience": ("Skrevet for", "ansatte (standard) eller hjelpsøkende."),
-    "parties": ("Parter", "Partene (organisasjons-id-er)."),
-    "party": ("Part", "Parten (organisasjons-id) som signerer."),
-    "phone": ("Telefon", "Telefonnummer til tjenesten."),
-    "plan": ("Plan", "Plan som etableres (målplan, IP)."),
-    "publisher": ("Utgiver", "Utgiver slik kilden oppgir den."),
-    "question": ("Spørsmål", "Spørsmålet, når noden er et spørsmål."),
-    "replaced_by": ("Erstattet av", "Organisasjonen som overtok."),
-    "responsible": ("Ansvarlig", "Roller eller organisasjoner som har ansvaret."),
-    "review_by": ("Evalueres innen", "Datoen rutinen skal være evaluert/revidert innen."),
-    "reviewers": ("Godkjennere", "GitHub-brukere eller -team som godkjenner endringer for organisasjonen."),
-    "org_number": ("Organisasjonsnummer", ("Organisasjonsnummer (9 sifre) fra Enhetsregisteret. Tomt når ingen kilde "
-                   "oppgir det.")),
-    "org_number_source": ("Kilde for organisasjonsnummeret", ("Hvor organisasjonsnummeret kommer fra, f.eks. "
-                          "Enhetsregisteret.")),
-    "fingerprints": ("Godkjente sertifikater", ("SHA-256-fingeravtrykk av sertifikatene som kan signere digitalt "
-                     "for parten.")),
-    "routine": ("Rutine", "Id for rutinen."),
-    "section": ("Seksjon", "Id for seksjonen i rutinen."),
-    "see": ("Se", "Loven det nå henvises til."),
-    "serves": ("Dekker", "Kommunene tjenesten dekker."),
-    "serves_note": ("Om hvem tjenesten er for", "Hvem tjenesten er for, når det er avgrenset."),
-    "short_name": ("Kortnavn", "Kort navn til bruk i tekst og tabeller."),
-    "signed_copy": ("Signert kopi", "Sti til signert kopi, hvis den finnes."),
-    "start": ("Start", "Id for det første spørsmålet."),
-    "starts": ("Gjelder fra", "Datoen regelen gjelder fra."),
-    "superseded": ("Erstattet", "Dokumentet er erstattet av et nyere."),
-    "term": ("Ord", "Forkortelsen eller ordet, slik det står i teksten."),
-    "times": ("Antall ganger", "Antall ganger per periode."),
-    "to": ("Til", "Hvem som varsles eller kontaktes."),
-    "valid_from": ("Gjelder fra", "Datoen rutinen gjelder fra."),
-    "value": ("Verdi", "Varigheten regelen setter (ISO 8601), f.eks. P3M."),
-    "web": ("Nettside", "Nettadresse, med https://."),
-    "when": ("Når", "Frist uten fast tid: snarest, straks, løpende eller i-god-tid."),
-    "where": ("Hvor i kilden", "Hvor i kilden: avsnitt, side eller tabell."),
-    "within": ("Innen", "Frist som varighet (ISO 8601), f.eks. PT48H."),
-}
-
 # Norwegian titles for the kinds of objects (shown by editors on hover).
 DEF_TITLES: dict[str, str] = {
     "Alternative": "Alternativ", "Approval": "Vedtak", "Attachment": "Vedlegg", "Block": "Blokk",
@@ -201,8 +33,6 @@ DEF_TITLES: dict[str, str] = {
     "Step": "Steg", "Table": "Tabell", "Term": "Ord", "TimeRule": "Tidsregel", "TreeNode": "Node",
 }
 
-GENERIC_ID = "Id: små bokstaver a–z, sifre og bindestrek."
-
 # Norwegian descriptions of the kinds of objects (replacing the code's English docstrings).
 DEF_DOCS: dict[str, str] = {
     "NamedSource": "En kilde i rutinens sources-liste, som seksjoner og blokker viser til med source: <id>.",
@@ -216,32 +46,6 @@ DEF_DOCS: dict[str, str] = {
 }
 
 
-def _docs(owner: str | None, name: str) -> tuple[str | None, str | None]:
-    return FIELD_DOCS.get(f"{owner}.{name}") or FIELD_DOCS.get(name) or (None, None)
-
-
-def _fill(node, owner: str | None = None) -> None:
-    """Norwegian titles (and missing descriptions) on every property; `owner` is the model's name."""
-    if isinstance(node, dict):
-        for name, prop in (node.get("properties") or {}).items():
-            title, description = _docs(owner, name)
-            if title:
-                prop["title"] = title
-            current = prop.get("description")
-            if description and (not current or (current == GENERIC_ID and name != "id")):
-                prop["description"] = description
-            _fill(prop)
-        for key, value in node.items():
-            if key == "definitions":
-                for def_name, definition in value.items():
-                    _fill(definition, def_name)
-            elif key != "properties":
-                _fill(value)
-    elif isinstance(node, list):
-        for item in node:
-            _fill(item)
-
-
 def kind_schema(name: str, model) -> dict:
     # Draft 7 with "definitions": what the VS Code YAML extension (yaml-language-server) fully
     # supports; it warns that 2020-12 schemas are "not yet fully supported".
@@ -251,7 +55,6 @@ def kind_schema(name: str, model) -> dict:
     for def_name, definition in (schema.get("definitions") or {}).items():
         definition["description"] = DEF_DOCS.get(def_name, definition.get("description", def_name))
         definition["title"] = DEF_TITLES.get(def_name, def_name)
-    _fill(schema, model.__name__)
     defs = schema.get("definitions") or {}
     if "Deadline" in defs:  # the model also takes the short form: "PT48H", "2019-12-31", "snarest"
         when = defs["Deadline"]["properties"]["when"]["anyOf"][0]["enum"]

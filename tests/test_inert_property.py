@@ -271,8 +271,7 @@ def build_everything(tmp: Path, data: Path, monkeypatch) -> Path:
 
     import rutinebok.checks
     import rutinebok.findings
-    from rutinebok.pdf import render_pdf
-    from rutinebok.render import SiteOptions, SiteRenderer
+    from rutinebok.pdf import PrintContext, render_pdf
 
     monkeypatch.setattr(rutinebok.checks, "run_checks", lambda ds, today: [])
     monkeypatch.setattr(rutinebok.findings, "Report", _NoErrors)
@@ -284,7 +283,7 @@ def build_everything(tmp: Path, data: Path, monkeypatch) -> Path:
     config = load_config(str(_config(tmp)), site_dir=str(site), strict=False)
     mkdocs.commands.build.build(config)
     ds = load_dataset(data, Report())
-    renderer = SiteRenderer(ds, [], SiteOptions(today=TODAY))
+    renderer = PrintContext(ds, TODAY, [])
     (site / "pdf").mkdir(exist_ok=True)
     for rid in ("moss-krisesenter-nav",):
         if rid in ds.routines:

@@ -26,7 +26,7 @@ def layouts():
     from weasyprint import HTML
 
     ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
-    renderer = pdf_mod._print_renderer(ds, TODAY, findings)
+    renderer = pdf_mod.print_context(ds, TODAY, findings)
     out = {}
     for rid in ROUTINES:
         html = pdf_mod.routine_html(ds, renderer, rid, SITE_URL)

@@ -225,3 +225,24 @@ def test_every_tree_has_a_page_and_a_diagram_with_its_texts(site_dir, real):
         for node in tree.nodes:
             shown = node.outcome.title if node.outcome else node.question
             assert " ".join(shown.split()) in " ".join(html.split()), (tree.id, node.id)
+
+
+def test_routine_headings_carry_the_pdf_clause_numbers(site_dir, real):
+    """«Punkt 3.2» on the phone is «punkt 3.2» on paper: each section heading starts with the
+    clause number the PDF prints, and the on-page list shows the same numbers."""
+    import subprocess
+
+    ds = real[0]
+    for rid, routine in ds.routines.items():
+        page = (site_dir / "rutiner" / rid / "index.html").read_text(encoding="utf-8")
+        shown = dict(re.findall(r'<h[2-6] id="([a-z0-9-]+)"><span class="rb-clause">([0-9.]+)</span>', page))
+        expected = routine.clause_numbers()
+        assert shown == expected, rid
+        onpage = page.split('class="rb-onpage"', 1)[1].split("</details>", 1)[0]
+        for s in routine.sections:
+            assert f'href="#{s.id}">{expected[s.id]} ' in onpage, (rid, s.id)
+        pdf_text = " ".join(subprocess.run(["pdftotext", str(site_dir / "pdf" / f"{rid}.pdf"), "-"],
+                                           capture_output=True, text=True, check=True).stdout.split())
+        for _, section in routine.walk_sections():
+            title = " ".join(section.title.split())
+            assert f"{expected[section.id]} {title}" in pdf_text, (rid, section.id)
