@@ -188,3 +188,13 @@ def test_print_css_keeps_rows_whole_and_repeats_headers():
                 for row in group.children:
                     assert seen.setdefault(id(row.element), n) == n, "en tabellrad er delt mellom to sider"
     assert len({*seen.values()}) >= 2 and headers == len({*seen.values()})
+
+
+def test_a_phase_under_its_own_heading_is_not_titled_twice(built):
+    """The box of a phase repeats its title only when the section heading says something else
+    (as on the site): a leader reading the print should not meet one part as two."""
+    text = " ".join(_pdf_pages(built / "fra-krisesenter-til-egen-bolig.pdf"))
+    title = "Fase 1: Avklar behov for ny bolig etter opphold på krisesenter"
+    # Once in the table of contents and once as the section heading; not a third time in the box.
+    assert text.count(title) == 2, text.count(title)
+    assert "Resultat: Det er avklart om beboeren" in text
