@@ -76,8 +76,9 @@ pdf: install site-deps
 	$(BIN)/rutinebok pdf --out build/pdf $(PDF_ARGS)
 
 ## serve: set up, check, and serve a draft of the site at http://127.0.0.1:8000 (reloads on data/ changes)
+# --dirty: after a change only the pages whose generated text changed are built again.
 serve: check site-deps
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dirty --dev-addr 127.0.0.1:8000
 
 ## test: lint (ruff, with a complexity limit), then the whole test suite, browser tests included
 test: install system-deps node-deps

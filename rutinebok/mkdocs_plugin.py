@@ -9,6 +9,8 @@ checked by rutinebok.site.SiteSettings: a misspelt key stops the build.
 from __future__ import annotations
 
 import logging
+import shutil
+import threading
 from pathlib import Path
 
 from mkdocs.config import base
@@ -28,10 +30,20 @@ class RutinebokPluginConfig(base.Config):
 class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
     def __init__(self) -> None:
         self.command = ""
+        self.dirty = False
         self.engine: Engine | None = None
+        # `mkdocs serve --dirty` (make serve): the generated pages of the last build, so a
+        # rebuild after one YAML change sends only the pages whose text changed through
+        # Markdown and the theme, and the post-build pass only over those.
+        self._previous: dict[str, str] = {}
+        self._indexing = threading.Lock()
+        self._pdfs_later = False
 
     def on_startup(self, *, command, dirty) -> None:
-        self.command = command  # defining on_startup keeps one plugin object across serve's rebuilds
+        # Defining on_startup keeps one plugin object across serve's rebuilds.
+        self.command, self.dirty = command, dirty
+        if dirty:
+            logging.getLogger("mkdocs.commands.build").addFilter(_DirtyNotice())
 
     def on_config(self, config):
         """Load and check the data before anything is written: errors stop the build here."""
@@ -47,15 +59,28 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         return config
 
     def on_files(self, files: Files, config) -> Files:
+        # In the preview the PDFs follow the page (on_post_build); until then the last ones show.
+        self._pdfs_later = self.command == "serve" and self.engine.project.settings.pdf
         try:
             pages = self.engine.pages()
-            generated = self.engine.files()
+            generated = self.engine.files(pdf=False if self._pdfs_later else None)
         except SiteError as exc:
             raise PluginError(str(exc)) from None
+        if self.dirty:
+            for f in files.documentation_pages():
+                f.is_modified = _always  # hand-written pages may show data through macros; a handful
         for path, text in pages.items():
             if files.get_file_from_path(path):
                 raise PluginError(f"content/{path} finnes, men siden lages fra data/; fjern den håndskrevne filen")
-            files.append(File.generated(config, path, content=text))
+            f = File.generated(config, path, content=text)
+            if self.dirty and self._previous.get(path) == text and Path(f.abs_dest_path).is_file():
+                f.is_modified = _never
+            files.append(f)
+        if self.dirty:
+            self._previous = pages
+        if self._pdfs_later:
+            generated.update({f"pdf/{rid}.pdf": self.engine.pdf_cache / f"{rid}.pdf" for rid in self.engine.ds.routines
+                              if (self.engine.pdf_cache / f"{rid}.pdf").is_file()})
         for path, content in generated.items():
             if isinstance(content, Path):
                 files.append(File.generated(config, path, abs_src_path=str(content)))
@@ -77,10 +102,42 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         from .search_index import build as build_search_index
 
         r = self.engine.renderer
-        run(Path(config.site_dir), r.glossary_terms(), r.names_with_spaces(), index=False)
-        try:
-            build_search_index(Path(config.site_dir))
-        except Exception as exc:
-            if self.command != "serve":
-                raise
-            log.warning(f"Søkeindeksen ble ikke laget: {exc}")  # a missing index must not stop the preview
+        site = Path(config.site_dir)
+        run(site, r.glossary_terms(), r.names_with_spaces(), index=False)
+        if self.command != "serve":
+            build_search_index(site)
+            return
+
+        # The preview shows the changed page first; its PDFs and search index follow in the background.
+        engine, pdfs = self.engine, self._pdfs_later
+
+        def index() -> None:
+            with self._indexing:
+                try:
+                    if pdfs:
+                        # One process: no fork from a threaded server.
+                        for rel, path in engine.build_pdfs(jobs=1).items():
+                            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+                            shutil.copyfile(path, site / rel)
+                    build_search_index(site)
+                except Exception as exc:  # noqa: BLE001 (a missing PDF or index must not stop the preview)
+                    log.warning(f"PDF-ene eller søkeindeksen ble ikke laget: {exc}")
+
+        threading.Thread(target=index, daemon=True).start()
+
+
+class _DirtyNotice(logging.Filter):
+    """MkDocs warns that a dirty build may leave navigation and links stale, which under
+    --strict stops every rebuild. Here it cannot: the navigation lists only hand-written and
+    index pages, which are rebuilt every time, and a page's links change only with its text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "A 'dirty' build is being performed" not in record.getMessage()
+
+
+def _always() -> bool:
+    return True
+
+
+def _never() -> bool:
+    return False

@@ -209,21 +209,27 @@ class Engine:
         out: dict[str, bytes | Path] = dict(self.renderer.assets())
         out["kalender.ics"] = calendar_ics(self.renderer, self.public_url)
         if self.project.settings.pdf if pdf is None else pdf:
-            from .pdf import PdfError, build_pdfs
-
-            # Incremental: the cache keeps a manifest, so unchanged routines are not rendered again.
-            cache = self.project.root / self.project.settings.pdf_cache
-            try:
-                build_pdfs(self.project.data_dir, cache, site_url=self.public_url, today=self.project.today,
-                           ds=self.ds, draft=self.project.draft)
-            except PdfError as exc:
-                raise SiteError(f"PDF-ene ble ikke laget: {exc}") from None
-            for rid in self.ds.routines:
-                out[f"pdf/{rid}.pdf"] = cache / f"{rid}.pdf"
+            out.update(self.build_pdfs())
         for rid, copies in self.renderer.signed.items():
             for copy in copies:
                 out[f"pdf/signert/{rid}/{copy['file']}"] = self.project.root / "signed" / rid / copy["file"]
         return out
+
+    @property
+    def pdf_cache(self) -> Path:
+        return self.project.root / self.project.settings.pdf_cache
+
+    def build_pdfs(self, jobs: int | None = None) -> dict[str, Path]:
+        """The routines' PDFs, made into the cache (incremental: the cache keeps a manifest, so
+        unchanged routines are not rendered again), by their path on the site."""
+        from .pdf import PdfError, build_pdfs
+
+        try:
+            build_pdfs(self.project.data_dir, self.pdf_cache, site_url=self.public_url, today=self.project.today,
+                       ds=self.ds, draft=self.project.draft, jobs=jobs)
+        except PdfError as exc:
+            raise SiteError(f"PDF-ene ble ikke laget: {exc}") from None
+        return {f"pdf/{rid}.pdf": self.pdf_cache / f"{rid}.pdf" for rid in self.ds.routines}
 
     def write(self, docs_dir: Path, content_dir: Path, *, pdf: bool | None = None) -> None:
         """content_dir + the generated pages and files into docs_dir, all or nothing."""

@@ -214,3 +214,68 @@ def test_a_draft_tree_marks_every_page_and_keeps_front_matter(tmp_path):
     front = (docs / "index.md").read_text("utf-8")
     assert front.startswith("---\nrender_macros: true\n") and front.index("Utkast") > front.index("\n---\n")
     assert not (docs / "pdf").exists()
+
+
+# ---------------------------------------------------------------- the edit loop of `make serve`
+
+
+def test_serve_rebuilds_a_changed_routine_and_the_pages_that_show_it(tmp_path):
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    data = copy_data(tmp_path / "data")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text((ROOT / "mkdocs.yml").read_text("utf-8")
+                      .replace("docs_dir: content", f"docs_dir: {ROOT / 'content'}")
+                      .replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
+                      .replace("module_name: macros/main", f"module_name: {ROOT / 'macros' / 'main'}")
+                      .replace("    data: data\n", "    data: data\n    pdf: false\n"), "utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/"
+
+    def get(path: str) -> str:
+        try:
+            with urllib.request.urlopen(base + path, timeout=5) as r:
+                return r.read().decode("utf-8")
+        except OSError:
+            return ""
+
+    def wait(pred, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if pred():
+                return True
+            time.sleep(0.2)
+        return False
+
+    log = tmp_path / "serve.log"
+    with open(log, "w", encoding="utf-8") as out:
+        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--strict", "--dirty", "-f", str(config),
+                                   "--dev-addr", f"127.0.0.1:{port}"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                  env=_env(RUTINEBOK_DATA=str(data)), start_new_session=True)
+        try:
+            assert wait(lambda: "<h1" in get("rutiner/moss-krisesenter-nav/"), 300), log.read_text("utf-8")
+            def article(path: str) -> str:  # the served page without the live-reload script
+                return get(path).split("<article", 1)[-1].split("</article>", 1)[0]
+
+            other = article("organisasjoner/alarmtelefonen/")
+            routine = data / "routines" / "moss-krisesenter-nav.yml"
+            text = routine.read_text("utf-8")
+            title = re.search(r"(?m)^title: (.*)$", text).group(1)
+            routine.write_text(text.replace(f"title: {title}", "title: Ny tittel for testen", 1), "utf-8")
+            assert wait(lambda: "Ny tittel for testen" in get("rutiner/moss-krisesenter-nav/"), 120), \
+                log.read_text("utf-8")
+            # The pages that list the routine are rebuilt with it, not left stale by --dirty.
+            assert wait(lambda: "Ny tittel for testen" in get("rutiner/"), 30)
+            assert "Utkast – ikke for signering" in get("rutiner/moss-krisesenter-nav/")
+            assert other and article("organisasjoner/alarmtelefonen/") == other
+            assert START not in get("rutiner/moss-krisesenter-nav/")
+        finally:
+            os.killpg(server.pid, signal.SIGINT)
+            server.wait(timeout=30)
+    served = log.read_text("utf-8")
+    assert served.count("Documentation built") >= 2 and "Aborted" not in served and "Traceback" not in served
