@@ -38,6 +38,8 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         self._previous: dict[str, str] = {}
         self._indexing = threading.Lock()
         self._pdfs_later = False
+        self._stop = threading.Event()
+        self._background: threading.Thread | None = None
 
     def on_startup(self, *, command, dirty) -> None:
         # Defining on_startup keeps one plugin object across serve's rebuilds.
@@ -114,16 +116,26 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         def index() -> None:
             with self._indexing:
                 try:
-                    if pdfs:
+                    if pdfs and not self._stop.is_set():
                         # One process: no fork from a threaded server.
                         for rel, path in engine.build_pdfs(jobs=1).items():
+                            if self._stop.is_set():
+                                return
                             (site / rel).parent.mkdir(parents=True, exist_ok=True)
                             shutil.copyfile(path, site / rel)
-                    build_search_index(site)
+                    if not self._stop.is_set():
+                        build_search_index(site)
                 except Exception as exc:  # noqa: BLE001 (a missing PDF or index must not stop the preview)
                     log.warning(f"PDF-ene eller søkeindeksen ble ikke laget: {exc}")
 
-        threading.Thread(target=index, daemon=True).start()
+        self._background = threading.Thread(target=index, daemon=True)
+        self._background.start()
+
+    def on_shutdown(self) -> None:
+        """Before serve removes its temporary site folder: let the background work stop."""
+        self._stop.set()
+        if self._background is not None:
+            self._background.join(timeout=120)
 
 
 class _DirtyNotice(logging.Filter):
