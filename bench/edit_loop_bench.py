@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         data = args.data.resolve()
         routine = min((data / "routines").glob("*.yml"))
     else:
-        from rutinebok.generate import generate_corpus
+        from bench.generate import generate_corpus
 
         data = OUT / f"site-{args.routines}" / "data"
         if not (data / ".rutinebok-generated.json").exists():
