@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TODAY ?=
 CHECK_ARGS := $(if $(TODAY),--today $(TODAY),)
 
-.PHONY: install apt site-deps system-deps node-deps check build serve pdf test lint bench clean
+.PHONY: install apt site-deps system-deps node-deps check build build-zensical docs-tree serve pdf test lint bench clean
 
 # Debian packages the tests and the site need; installed with apt-get only when missing.
 SITE_APT := fonts-dejavu-core graphviz libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
@@ -52,19 +52,33 @@ check: install
 PDF_ARGS := $(if $(filter 1 true ja,$(RUTINEBOK_DRAFT)),--draft,)
 
 ## build: check the data, build the site and its search index into site/ (the old site stays if anything fails)
+# The rutinebok MkDocs plugin adds the engine's pages and runs the post-build pass (sanitising,
+# table labels, glossary terms, CSP, search index) over site.new before it replaces site/.
 build: install site-deps
 	rm -rf site.new
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site.new
-	$(BIN)/python -m rutinebok.search_index site.new
 	rm -rf site.old; if [ -d site ]; then mv site site.old; fi; mv site.new site; rm -rf site.old
+
+## docs-tree: write content/ + the generated pages and files into build/docs (for any builder)
+docs-tree: install site-deps
+	$(BIN)/python -m rutinebok.site write build/docs
+
+## build-zensical: the same docs tree built by Zensical (pinned in requirements-zensical.lock) into build/site-zensical
+build-zensical: docs-tree
+	$(BIN)/python -m pip install --quiet -r requirements-zensical.lock
+	rm -rf build/site-tree build/site-zensical
+	$(BIN)/zensical build --strict -f mkdocs.tree.yml
+	$(BIN)/python -m rutinebok.postbuild build/site-tree
+	mv build/site-tree build/site-zensical
 
 ## pdf: routine PDFs (PDF/A-2b, one signature field per party) into build/pdf
 pdf: install site-deps
 	$(BIN)/rutinebok pdf --out build/pdf $(PDF_ARGS)
 
 ## serve: set up, check, and serve a draft of the site at http://127.0.0.1:8000 (reloads on data/ changes)
+# --dirty: after a change only the pages whose generated text changed are built again.
 serve: check site-deps
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dirty --dev-addr 127.0.0.1:8000
 
 ## test: lint (ruff, with a complexity limit), then the whole test suite, browser tests included
 test: install system-deps node-deps

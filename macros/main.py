@@ -1,6 +1,8 @@
 """mkdocs-macros module: small building blocks for the hand-written pages in content/.
 
-The macros never read YAML: they ask the engine's renderer, which the MkDocs hook set up.
+The macros never read YAML: they ask the engine's renderer, which the MkDocs plugin sets up.
+A builder without the plugin (Zensical runs the macros but no MkDocs plugins) gets it from the
+engine here, from the same mkdocs.yml.
 """
 
 from __future__ import annotations
@@ -11,7 +13,15 @@ from rutinebok.render import plain
 
 def define_env(env):
     def renderer():
-        return env.conf["extra"]["rutinebok_runtime"]
+        extra = env.conf["extra"]
+        if "rutinebok_runtime" not in extra:
+            from pathlib import Path
+
+            from rutinebok.site import Engine, Project
+
+            config_file = env.conf.get("config_file_path") or env.project_dir + "/mkdocs.yml"
+            extra["rutinebok_runtime"] = Engine(Project.from_mkdocs(Path(config_file), serve=True)).renderer
+        return extra["rutinebok_runtime"]
 
     @env.macro
     def emergency_numbers() -> str:

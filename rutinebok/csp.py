@@ -1,9 +1,9 @@
 """Content-Security-Policy for every page (defence in depth behind the escaping boundary).
 
 overrides/main.html puts a `<meta http-equiv="Content-Security-Policy">` first in <head>
-with the placeholder INLINE_HASHES; the MkDocs hook replaces it with the SHA-256 hashes of
-the page's own inline scripts (the theme's two small scripts), computed from the built
-HTML. Everything else (scripts, styles, images, fonts, connections) comes from the site's
+with the placeholder PLACEHOLDER; the post-build pass (rutinebok/postbuild.py, after any
+builder) replaces it with the policy and the SHA-256 hashes of the page's own inline scripts
+(the theme's two small scripts), computed from the built HTML. Everything else (scripts, styles, images, fonts, connections) comes from the site's
 own origin only; no 'unsafe-inline', no other host. 'wasm-unsafe-eval' lets the search run
 Pagefind's WebAssembly (it allows compiling WebAssembly, not eval of script text).
 """
@@ -15,6 +15,7 @@ import hashlib
 import re
 
 INLINE_HASHES = "'rutinebok-inline-hashes'"
+PLACEHOLDER = "'rutinebok-policy'"
 
 POLICY = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval' " + INLINE_HASHES + "; style-src 'self'; "
           "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self'; "
@@ -38,6 +39,7 @@ def script_hashes(html: str) -> list[str]:
 
 def with_policy(html: str) -> str:
     """The page with its policy's placeholder replaced by its inline scripts' hashes."""
+    html = html.replace(f'content="{PLACEHOLDER}"', f'content="{POLICY}"', 1)
     if INLINE_HASHES not in html:
         return html
     return html.replace(INLINE_HASHES, " ".join(script_hashes(html)) or "'none'", 1)

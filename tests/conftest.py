@@ -50,7 +50,7 @@ REPO_URL = "https://github.com/example/rutinebok"
 def build_site(out: Path, data: Path | None = None, config: Path | None = None, *, draft: bool = False,
                site_url: str | None = PUBLIC_URL, repo_url: str = REPO_URL) -> subprocess.CompletedProcess:
     """Run a real `mkdocs build --strict` of the project into `out` (a publication unless `draft`),
-    then the search index step over the built folder, as `make build` does."""
+    as `make build` does (the rutinebok plugin runs the post-build pass and the search index)."""
     env = {**os.environ, "RUTINEBOK_TODAY": TODAY.isoformat(), "NO_MKDOCS_2_WARNING": "1",
            "RUTINEBOK_REPO_URL": repo_url, "RUTINEBOK_DRAFT": "1" if draft else ""}
     env.pop("RUTINEBOK_SITE_URL", None)
@@ -58,17 +58,11 @@ def build_site(out: Path, data: Path | None = None, config: Path | None = None, 
         env["RUTINEBOK_SITE_URL"] = site_url
     if data is not None:
         env["RUTINEBOK_DATA"] = str(data)
-    built = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config or ROOT / "mkdocs.yml"),
          "-d", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
-    if built.returncode != 0:
-        return built
-    indexed = subprocess.run([sys.executable, "-m", "rutinebok.search_index", str(out)],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-    return subprocess.CompletedProcess(built.args, indexed.returncode, built.stdout + indexed.stdout,
-                                       built.stderr + indexed.stderr)
 
 
 @pytest.fixture(scope="session")

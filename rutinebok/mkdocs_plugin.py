@@ -1,0 +1,155 @@
+"""The MkDocs plugin (`plugins: [rutinebok]`): hands MkDocs what the engine makes, in memory.
+
+Thin on purpose: loading, checking, pages and files are the engine's (rutinebok.site), and
+the HTML pass after the build is rutinebok.postbuild, the same step any other builder runs
+over its output. Settings are `extra.rutinebok` in mkdocs.yml (the theme reads them too),
+checked by rutinebok.site.SiteSettings: a misspelt key stops the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .site import Engine, Project, SiteError, draft_banner
+
+log = logging.getLogger("mkdocs.plugins.rutinebok")
+
+
+class RutinebokPluginConfig(base.Config):
+    """No settings of its own: they live in extra.rutinebok, where the theme finds them."""
+
+
+class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
+    def __init__(self) -> None:
+        self.command = ""
+        self.dirty = False
+        self.engine: Engine | None = None
+        # `mkdocs serve --dirty` (make serve): the generated pages of the last build, so a
+        # rebuild after one YAML change sends only the pages whose text changed through
+        # Markdown and the theme, and the post-build pass only over those.
+        self._previous: dict[str, str] = {}
+        self._indexing = threading.Lock()
+        self._pdfs_later = False
+        self._stop = threading.Event()
+        self._background: threading.Thread | None = None
+
+    def on_startup(self, *, command, dirty) -> None:
+        # Defining on_startup keeps one plugin object across serve's rebuilds.
+        self.command, self.dirty = command, dirty
+        if dirty:
+            logging.getLogger("mkdocs.commands.build").addFilter(_DirtyNotice())
+
+    def on_config(self, config):
+        """Load and check the data before anything is written: errors stop the build here."""
+        try:
+            project = Project.make(Path(config.config_file_path).resolve(), config.site_url, config.site_name,
+                                   config.extra.get("rutinebok"), serve=self.command == "serve")
+            self.engine = Engine(project, log=log)
+        except SiteError as exc:
+            raise PluginError(str(exc)) from None
+        if not project.draft:
+            config.site_url = project.site_url
+        config.extra["rutinebok_runtime"] = self.engine.renderer  # for the macros in macros/main.py
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        # In the preview the PDFs follow the page (on_post_build); until then the last ones show.
+        self._pdfs_later = self.command == "serve" and self.engine.project.settings.pdf
+        try:
+            pages = self.engine.pages()
+            generated = self.engine.files(pdf=False if self._pdfs_later else None)
+        except SiteError as exc:
+            raise PluginError(str(exc)) from None
+        if self.dirty:
+            for f in files.documentation_pages():
+                f.is_modified = _always  # hand-written pages may show data through macros; a handful
+        for path, text in pages.items():
+            if files.get_file_from_path(path):
+                raise PluginError(f"content/{path} finnes, men siden lages fra data/; fjern den håndskrevne filen")
+            f = File.generated(config, path, content=text)
+            if self.dirty and self._previous.get(path) == text and Path(f.abs_dest_path).is_file():
+                f.is_modified = _never
+            files.append(f)
+        if self.dirty:
+            self._previous = pages
+        if self._pdfs_later:
+            generated.update({f"pdf/{rid}.pdf": self.engine.pdf_cache / f"{rid}.pdf" for rid in self.engine.ds.routines
+                              if (self.engine.pdf_cache / f"{rid}.pdf").is_file()})
+        for path, content in generated.items():
+            if isinstance(content, Path):
+                files.append(File.generated(config, path, abs_src_path=str(content)))
+            else:
+                files.append(File.generated(config, path, content=content))
+        return files
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        return draft_banner(markdown) if self.engine.project.draft else markdown
+
+    def on_serve(self, server, config, builder):
+        server.watch(str(self.engine.project.data_dir))
+        return server
+
+    def on_post_build(self, config) -> None:
+        """The builder-independent pass over the built site: sanitising, table labels,
+        glossary terms, CSP, search index (rutinebok.postbuild)."""
+        from .postbuild import run
+        from .search_index import build as build_search_index
+
+        r = self.engine.renderer
+        site = Path(config.site_dir)
+        run(site, r.glossary_terms(), r.names_with_spaces(), index=False)
+        if self.command != "serve":
+            build_search_index(site)
+            return
+
+        # The preview shows the changed page first; its PDFs and search index follow in the background.
+        engine, pdfs = self.engine, self._pdfs_later
+
+        def index() -> None:
+            with self._indexing:
+                try:
+                    if pdfs and not self._stop.is_set():
+                        # One process: no fork from a threaded server.
+                        for rel, path in engine.build_pdfs(jobs=1).items():
+                            if self._stop.is_set():
+                                return
+                            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+                            shutil.copyfile(path, site / rel)
+                    if not self._stop.is_set():
+                        build_search_index(site)
+                except Exception as exc:  # noqa: BLE001 (a missing PDF or index must not stop the preview)
+                    log.warning(f"PDF-ene eller søkeindeksen ble ikke laget: {exc}")
+
+        self._background = threading.Thread(target=index, daemon=True)
+        self._background.start()
+
+    def on_shutdown(self) -> None:
+        """Before serve removes its temporary site folder: let the background work stop."""
+        self._stop.set()
+        if self._background is not None:
+            self._background.join(timeout=120)
+
+
+class _DirtyNotice(logging.Filter):
+    """MkDocs warns that a dirty build may leave navigation and links stale, which under
+    --strict stops every rebuild. Here it cannot: the navigation lists only hand-written and
+    index pages, which are rebuilt every time, and a page's links change only with its text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "A 'dirty' build is being performed" not in record.getMessage()
+
+
+def _always() -> bool:
+    return True
+
+
+def _never() -> bool:
+    return False

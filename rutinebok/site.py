@@ -1,0 +1,309 @@
+"""The site engine, whatever builds the HTML: load and check data/, make the generated pages
+and files, and write them as a docs tree any MkDocs-compatible builder can build.
+
+    python -m rutinebok.site write DOCS_DIR [--pdf] [--draft]
+
+writes content/ (the hand-written pages) plus every generated page and file into DOCS_DIR,
+replacing it only when everything succeeded (a failed run leaves the old tree as it was).
+Then any builder builds DOCS_DIR, and `python -m rutinebok.postbuild SITE` makes the built
+pages safe and searchable. The MkDocs plugin (rutinebok/mkdocs_plugin.py) calls the same
+engine in memory, so `mkdocs build` and `mkdocs serve` need no tree on disk.
+
+Settings come from mkdocs.yml (site_url, site_name, extra.rutinebok), checked against a
+typed schema: a misspelt setting stops the build instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+from .address import DRAFT_TITLE, AddressError, draft_requested, edit_base, require_public_site_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SiteError(Exception):
+    """A user error (bad settings, data with errors): the message says what to do, in Norwegian."""
+
+
+class SiteSettings(base.Config):
+    """`extra.rutinebok` in mkdocs.yml. The theme reads the same keys (quick exit, edit links)."""
+
+    repo_url = c.Type(str, default="")
+    edit_branch = c.Type(str, default="main")
+    quick_exit_url = c.Type(str)
+    quick_exit_label = c.Type(str)
+    pdf = c.Type(bool, default=True)
+    pdf_cache = c.Type(str, default="build/pdf")
+
+
+# `data` (the data folder) is also the name of the dict behind a Config, so it cannot be a class
+# attribute; it is in the schema all the same, and read as settings["data"].
+SiteSettings._schema = (("data", c.Type(str, default="data")), *SiteSettings._schema)
+
+
+def _line_of(config_file: Path | None, key: str) -> str:
+    """`mkdocs.yml:LINE:COL` of a key under extra.rutinebok, as far as the text shows it."""
+    if config_file is None or not config_file.is_file():
+        return "mkdocs.yml"
+    for n, line in enumerate(config_file.read_text("utf-8").splitlines(), 1):
+        m = re.match(rf"(\s+){re.escape(key)}\s*:", line)
+        if m:
+            return f"{config_file.name}:{n}:{len(m.group(1)) + 1}"
+    return config_file.name
+
+
+def read_settings(raw: object, config_file: Path | None = None) -> SiteSettings:
+    """extra.rutinebok checked: unknown keys and wrong types are errors with a suggestion."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SiteError(f"{_line_of(config_file, 'rutinebok')}: extra.rutinebok må være en tabell med "
+                        "innstillinger (data, repo_url, edit_branch, quick_exit_url, quick_exit_label, pdf)")
+    settings = SiteSettings(config_file_path=str(config_file) if config_file else None)
+    settings.load_dict(dict(raw))
+    failed, warnings = settings.validate()
+    known = [key for key, _ in SiteSettings._schema]
+    problems = []
+    for key, err in failed:
+        problems.append(f"{_line_of(config_file, key)}: extra.rutinebok.{key}: ugyldig verdi ({err})")
+    for key, _warning in warnings:
+        if key in known:
+            continue
+        guess = difflib.get_close_matches(key, known, n=1)
+        hint = f"; mente du «{guess[0]}»?" if guess else f"; kjente innstillinger: {', '.join(known)}"
+        problems.append(f"{_line_of(config_file, key)}: extra.rutinebok.{key}: ukjent innstilling{hint}")
+    if problems:
+        raise SiteError("\n".join(problems))
+    return settings
+
+
+def draft_banner(markdown: str) -> str:
+    """Every page of a draft says so, so a screenshot or a printout cannot pass for the real site."""
+    return (f'!!! danger "{DRAFT_TITLE}"\n    Dette er en lokal forhåndsvisning, ikke det publiserte '
+            "nettstedet. PDF-ene har ingen QR-kode og skal ikke signeres.\n\n" + markdown)
+
+
+_FRONT_MATTER = re.compile(r"\A(-{3}[ \t]*\n.*?\n(?:-{3}|\.{3})[ \t]*\n)", re.DOTALL)
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    m = _FRONT_MATTER.match(text)
+    return (m.group(1), text[m.end():]) if m else ("", text)
+
+
+@dataclass
+class Project:
+    """Where things are and what kind of build this is."""
+
+    root: Path
+    settings: SiteSettings
+    site_url: str
+    site_name: str
+    draft: bool
+    today: dt.date
+    edit_base: str = ""
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / os.environ.get("RUTINEBOK_DATA", self.settings["data"])
+
+    @classmethod
+    def from_mkdocs(cls, config_file: Path, *, serve: bool = False) -> Project:
+        """From a mkdocs.yml file (its !ENV tags resolved as MkDocs does)."""
+        from mkdocs.utils.yaml import yaml_load
+
+        with open(config_file, "rb") as fh:
+            raw = yaml_load(fh) or {}
+        extra = raw.get("extra") or {}
+        return cls.make(Path(config_file).resolve(), raw.get("site_url"), raw.get("site_name") or "Rutinebok",
+                        extra.get("rutinebok"), serve=serve)
+
+    @classmethod
+    def make(cls, config_file: Path, site_url: str | None, site_name: str, raw_settings: object, *,
+             serve: bool = False) -> Project:
+        settings = read_settings(raw_settings, config_file)
+        # `mkdocs serve` is always a local preview: a draft, whatever site_url says.
+        draft = serve or draft_requested()
+        try:
+            if not draft:
+                site_url = require_public_site_url(site_url)
+            edit = edit_base(settings.repo_url, settings.edit_branch or "main")
+        except AddressError as exc:
+            raise SiteError(str(exc)[:1].upper() + str(exc)[1:]) from None
+        today_text = os.environ.get("RUTINEBOK_TODAY")
+        try:
+            today = dt.date.fromisoformat(today_text) if today_text else dt.date.today()
+        except ValueError:
+            raise SiteError(f"RUTINEBOK_TODAY={today_text!r} er ikke en dato; skriv ÅÅÅÅ-MM-DD, "
+                            "for eksempel 2026-11-22") from None
+        return cls(Path(config_file).parent, settings, site_url or "", site_name, draft, today, edit)
+
+
+class Engine:
+    """The loaded, checked data and everything the site makes from it."""
+
+    def __init__(self, project: Project, log=None):
+        from .checks import run_checks
+        from .findings import Report
+        from .load import load_dataset
+
+        self.project = project
+        report = Report()
+        self.ds = load_dataset(project.data_dir, report, display_base=project.root)
+        if not self.ds.failed_files:
+            report.extend(run_checks(self.ds, project.today))
+        self.report = report
+        if log is not None:
+            for f in report.sorted():
+                if f.severity == "error":
+                    log.error(f.format())
+                else:
+                    log.info(f.format())  # warnings are shown on the pages; the check command lists them
+        if report.errors:
+            raise SiteError(f"Dataene har {len(report.errors)} feil; nettstedet ble ikke bygget, "
+                            "og forrige versjon er urørt. Kjør `rutinebok check` for detaljer.")
+
+    @property
+    def public_url(self) -> str:
+        return "" if self.project.draft else self.project.site_url
+
+    @cached_property
+    def renderer(self):
+        from .render import SiteOptions, SiteRenderer
+        from .sign import signing_status
+
+        p = self.project
+        options = SiteOptions(edit_base=p.edit_base, today=p.today, site_name=p.site_name)
+        renderer = SiteRenderer(self.ds, self.report.findings, options)
+        renderer.pdf = bool(p.settings.pdf)
+        renderer.signed = signing_status(self.ds, p.root / "signed", p.data_dir)
+        return renderer
+
+    def pages(self) -> dict[str, str]:
+        """The generated Markdown pages by path in the docs tree."""
+        from .helpseeker import PathError
+
+        try:
+            return self.renderer.pages()
+        except PathError as err:
+            raise SiteError(f"{err}; nettstedet ble ikke bygget, og forrige versjon er urørt") from None
+
+    def files(self, *, pdf: bool | None = None) -> dict[str, bytes | Path]:
+        """The generated files beside the pages: diagrams, the calendar, PDFs and signed copies
+        (bytes, or the path of a file to copy)."""
+        from .render import calendar_ics
+
+        out: dict[str, bytes | Path] = dict(self.renderer.assets())
+        out["kalender.ics"] = calendar_ics(self.renderer, self.public_url)
+        if self.project.settings.pdf if pdf is None else pdf:
+            out.update(self.build_pdfs())
+        for rid, copies in self.renderer.signed.items():
+            for copy in copies:
+                out[f"pdf/signert/{rid}/{copy['file']}"] = self.project.root / "signed" / rid / copy["file"]
+        return out
+
+    @property
+    def pdf_cache(self) -> Path:
+        return self.project.root / self.project.settings.pdf_cache
+
+    def build_pdfs(self, jobs: int | None = None) -> dict[str, Path]:
+        """The routines' PDFs, made into the cache (incremental: the cache keeps a manifest, so
+        unchanged routines are not rendered again), by their path on the site."""
+        from .pdf import PdfError, build_pdfs
+
+        try:
+            build_pdfs(self.project.data_dir, self.pdf_cache, site_url=self.public_url, today=self.project.today,
+                       ds=self.ds, draft=self.project.draft, jobs=jobs)
+        except PdfError as exc:
+            raise SiteError(f"PDF-ene ble ikke laget: {exc}") from None
+        return {f"pdf/{rid}.pdf": self.pdf_cache / f"{rid}.pdf" for rid in self.ds.routines}
+
+    def write(self, docs_dir: Path, content_dir: Path, *, pdf: bool | None = None) -> None:
+        """content_dir + the generated pages and files into docs_dir, all or nothing."""
+        docs_dir = Path(docs_dir)
+        pages = self.pages()
+        files = self.files(pdf=pdf)
+        new = docs_dir.with_name(docs_dir.name + ".new")
+        shutil.rmtree(new, ignore_errors=True)
+        try:
+            self._fill(new, content_dir, pages, files)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        old = docs_dir.with_name(docs_dir.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if docs_dir.exists():
+            docs_dir.rename(old)
+        new.rename(docs_dir)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _fill(self, new: Path, content_dir: Path, pages: dict[str, str], files: dict[str, bytes | Path]) -> None:
+        shutil.copytree(content_dir, new)
+        for md in new.rglob("*.md"):
+            rel = md.relative_to(new).as_posix()
+            if rel in pages:
+                raise SiteError(f"{content_dir.name}/{rel} finnes, men siden lages fra data/; "
+                                "fjern den håndskrevne filen")
+            if self.project.draft:
+                front, body = split_front_matter(md.read_text("utf-8"))
+                md.write_text(front + draft_banner(body), "utf-8")
+        for rel, text in pages.items():
+            dest = new / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            front, body = split_front_matter(text)
+            dest.write_text(front + (draft_banner(body) if self.project.draft else body), "utf-8")
+        for rel, content in files.items():
+            dest = new / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                shutil.copyfile(content, dest)
+            else:
+                dest.write_bytes(content)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m rutinebok.site", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    w = sub.add_parser("write", help="skriv sidetreet (content/ + genererte sider og filer) til DOCS_DIR")
+    w.add_argument("docs_dir", type=Path)
+    w.add_argument("--config", type=Path, default=Path("mkdocs.yml"))
+    w.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=None,
+                   help="lag PDF-ene også (standard: extra.rutinebok.pdf i mkdocs.yml)")
+    w.add_argument("--draft", action="store_true", help="et utkast (som `make serve`)")
+    args = p.parse_args(argv)
+    try:
+        if not args.config.is_file():
+            raise SiteError(f"{args.config}: finnes ikke; kjør kommandoen fra prosjektmappen eller oppgi --config")
+        project = Project.from_mkdocs(args.config, serve=args.draft)
+        engine = Engine(project, log=_StderrLog())
+        engine.write(args.docs_dir, project.root / "content", pdf=args.pdf)
+    except SiteError as exc:
+        print(f"feil: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.docs_dir}: {len(engine.pages())} genererte sider skrevet")
+    return 0
+
+
+class _StderrLog:
+    def error(self, text: str) -> None:
+        print(text, file=sys.stderr)
+
+    def info(self, text: str) -> None:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
