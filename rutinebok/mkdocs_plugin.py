@@ -58,6 +58,8 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         if not project.draft:
             config.site_url = project.site_url
         config.extra["rutinebok_runtime"] = self.engine.renderer  # for the macros in macros/main.py
+        # The theme's «Foreslå endring på denne siden» on hand-written pages (empty: no link).
+        config.extra["rutinebok_edit_base"] = project.edit_base
         return config
 
     def on_files(self, files: Files, config) -> Files:

@@ -236,3 +236,16 @@ def test_draft_without_repository_has_no_edit_links(draft_site):
     for path in draft_site.rglob("*.html"):
         text = path.read_text("utf-8")
         assert "Foreslå endring" not in text and "/edit/main/" not in text, path
+
+
+def test_hand_written_pages_link_to_their_source_and_generated_pages_to_their_data(site_dir):
+    """With a repository address, a hand-written page offers «Foreslå endring på denne siden»
+    pointing at its own file under content/; a generated page points at its data file instead."""
+    from .conftest import REPO_URL
+
+    about = (site_dir / "om" / "index.html").read_text("utf-8")
+    assert f'href="{REPO_URL}/edit/main/content/om.md"' in about
+    assert "Foreslå endring på denne siden" in about
+    routine = (site_dir / "rutiner" / "moss-krisesenter-nav" / "index.html").read_text("utf-8")
+    assert "Foreslå endring på denne siden" not in routine
+    assert f"{REPO_URL}/edit/main/data/routines/moss-krisesenter-nav.yml" in routine
