@@ -150,3 +150,36 @@ class Names:
         if r.review_by and r.review_by < self.today and r.status != "utgått":
             text += f", men evalueringen er forsinket (skulle vært evaluert innen {date_words(r.review_by)})"
         return text
+
+
+def law_url(ds: Dataset, lr) -> str:
+    """Lovdata's address for the paragraph (the whole law when no paragraph is given)."""
+    law = ds.laws.get(lr.law)
+    if law is None or not law.lovdata_url:
+        return ""
+    if lr.paragraph and lr.paragraph.startswith("§"):
+        return f"{law.lovdata_url}/{lr.paragraph.replace(' ', '')}"
+    return law.lovdata_url
+
+
+def legal_words(ds: Dataset, lr) -> str:
+    """«krisesenterlova § 2 andre ledd bokstav a»."""
+    law = ds.laws.get(lr.law)
+    name = (law.short_name or law.title) if law else lr.law
+    return f"{name} {lr.paragraph_words}".strip()
+
+
+def part_notes(ds: Dataset, routine: Routine, part) -> list[dict]:
+    """What a section or block says about its own origin, for the site and the print alike:
+    its source (named through the routine's `sources`) and its legal references, as plain
+    text and addresses that each output escapes and links itself."""
+    notes = []
+    ref = next((s for s in routine.sources if s.id == part.source), None) if getattr(part, "source", None) else None
+    if ref is not None:
+        src = next((s for s in ds.sources.sources if s.id == ref.document), None) if ds.sources else None
+        if src is not None:
+            url = src.url if src.url and src.url.startswith("https://") else ""
+            notes.append({"label": "Kilde", "text": src.title, "url": url, "where": ref.where or ""})
+    for lr in getattr(part, "legal_basis", []):
+        notes.append({"label": "Lovgrunnlag", "text": legal_words(ds, lr), "url": law_url(ds, lr), "where": ""})
+    return notes

@@ -40,7 +40,7 @@ from .escape import ASSET_DIR, ASSET_URL, md_source, md_text, pre_escaped, sanit
 from .findings import Report, did_you_mean
 from .index import Index
 from .load import Dataset, load_dataset
-from .names import Names
+from .names import Names, part_notes
 from .notices import Banner, banners
 from .outline import tree_outline
 from .words import join_words
@@ -360,6 +360,10 @@ class PrintContext:
 
     def deadline(self, d) -> str:
         return self.index.deadline(d)
+
+    def part_notes(self, routine, part) -> list[dict]:
+        """A section's or block's own source and legal references (as on the site)."""
+        return part_notes(self.ds, routine, part)
 
     def banners(self, r) -> list[Banner]:
         return banners(self.names, self.findings, r)

@@ -34,7 +34,7 @@ from .findings import Finding
 from .index import Duty, Index, rule_words
 from .load import Dataset
 from .model import KIND_WORDS, Deadline, Organisation, Role, Routine
-from .names import Names
+from .names import Names, law_url, legal_words
 from .notices import Banner, banners
 from .outline import tree_outline
 from .words import date_words, short_date
@@ -233,19 +233,10 @@ class SiteRenderer:
         return _join_words([ASKS_WORDS[a] for a in asks])
 
     def law_url(self, lr) -> str:
-        """Lovdata's address for the paragraph (the whole law when no paragraph is given)."""
-        law = self.ds.laws.get(lr.law)
-        if law is None or not law.lovdata_url:
-            return ""
-        if lr.paragraph and lr.paragraph.startswith("§"):
-            return f"{law.lovdata_url}/{lr.paragraph.replace(' ', '')}"
-        return law.lovdata_url
+        return law_url(self.ds, lr)
 
     def legal_words(self, lr) -> str:
-        """«krisesenterlova § 2 andre ledd bokstav a»."""
-        law = self.ds.laws.get(lr.law)
-        name = (law.short_name or law.title) if law else lr.law
-        return f"{name} {lr.paragraph_words}".strip()
+        return legal_words(self.ds, lr)
 
     # ------------------------------------------------------------------ organisations that ended
 

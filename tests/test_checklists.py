@@ -343,3 +343,18 @@ def test_mapping_a_routine_to_a_checklist_needs_no_new_version(tmp_path):
     change = compare_routine(a_ds.routines["rutine"], b_ds.routines["rutine"], _Names(a_ds, today),
                              _Names(b_ds, today), [])
     assert change.content_changed
+
+
+def test_model_gaps_show_in_print_too(tmp_path):
+    """What the routine page says about a part's own source and law, joint actors and how often
+    a duty recurs, the signer's paper says as well."""
+    from rutinebok.pdf import build_pdfs
+
+    from .pdf_helpers import SITE_URL, pdf_text
+
+    build_pdfs(VALID, tmp_path, SITE_URL, ["rutine"], jobs=1)
+    text = " ".join(pdf_text(tmp_path / "rutine.pdf").split())
+    assert "Kilde: Samarbeidsrutine mellom Krisesenteret i Testby og NAV Nord og NAV Sør, Kapittel 2" in text
+    assert "Lovgrunnlag: krisesenterlova § 4 første ledd bokstav a" in text
+    assert " sammen med Primærkontakt:" in text
+    assert "Hvor ofte: 2 ganger i året" in text
