@@ -119,6 +119,18 @@ def _field_values(value: Any, path: str) -> list:
 # --------------------------------------------------------------------------- the index
 
 
+def time_rule_sites(ds: Dataset) -> dict[str, tuple[Routine, tuple, TimeRule]]:
+    """Each time rule id -> (routine, path, rule) of its first statement. The one place that
+    finds time rules: the checks (a rule stated twice, deadlines that name a rule) and every
+    output (deadline words, the deadlines page) read this."""
+    sites: dict[str, tuple[Routine, tuple, TimeRule]] = {}
+    for routine in ds.routines.values():
+        for path, block in routine.walk_blocks():
+            if block.rule is not None:
+                sites.setdefault(block.rule.id, (routine, path + ("rule",), block.rule))
+    return sites
+
+
 class Index:
     """Built once per data set; every query the outputs need, answered from plain dicts."""
 
@@ -126,14 +138,10 @@ class Index:
         self.ds = ds
         self.ids: dict[str, set[str]] = {kind: set(ds.by_kind(kind)) for kind in ENTITY_KINDS}
         # Time rules: the first statement of each id, with where it stands ((routine, path, rule)).
-        self.rule_sites: dict[str, tuple[Routine, tuple, TimeRule]] = {}
+        self.rule_sites = time_rule_sites(ds)
         self.trees_by_routine: dict[str, list] = defaultdict(list)
         for t in ds.trees.values():
             self.trees_by_routine[t.routine].append(t)
-        for routine in ds.routines.values():
-            for path, block in routine.walk_blocks():
-                if block.rule is not None:
-                    self.rule_sites.setdefault(block.rule.id, (routine, path + ("rule",), block.rule))
         self.rules: dict[str, TimeRule] = {rid: site[2] for rid, site in self.rule_sites.items()}
         self.duties: dict[str, list[Duty]] = defaultdict(list)
         self.meetings: list[tuple] = []  # (routine, section, meeting)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from .. import kinds
 from ..findings import Finding, did_you_mean
+from ..index import time_rule_sites
 from ..load import Dataset, SourceFile
 from ..model import Deadline, Duration, Routine
 from .registry import RULES
@@ -28,11 +29,7 @@ class Context:
         self.ids = ds.ids()
         self.source_ids = {s.id for s in ds.sources.sources} if ds.sources else set()
         self._party_kinds: dict[str, set[str]] = {}
-        self.rules: dict[str, tuple] = {}  # time rule id -> (routine, path, rule) of first statement
-        for routine in ds.routines.values():
-            for path, block in routine.walk_blocks():
-                if block.rule is not None and block.rule.id not in self.rules:
-                    self.rules[block.rule.id] = (routine, path + ("rule",), block.rule)
+        self.rules: dict[str, tuple] = time_rule_sites(ds)  # id -> (routine, path, rule) of first statement
 
     # ------------------------------------------------------------------ reporting
 
