@@ -18,7 +18,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from .site import Engine, Project, SiteError, draft_banner
+from .site import Engine, Project, SiteError, draft_banner, edit_footer
 
 log = logging.getLogger("mkdocs.plugins.rutinebok")
 
@@ -58,8 +58,6 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         if not project.draft:
             config.site_url = project.site_url
         config.extra["rutinebok_runtime"] = self.engine.renderer  # for the macros in macros/main.py
-        # The theme's «Foreslå endring på denne siden» on hand-written pages (empty: no link).
-        config.extra["rutinebok_edit_base"] = project.edit_base
         return config
 
     def on_files(self, files: Files, config) -> Files:
@@ -93,7 +91,15 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
-        return draft_banner(markdown) if self.engine.project.draft else markdown
+        if self.engine.project.draft:
+            markdown = draft_banner(markdown)
+        if page.file.generated_by is None and self.engine.project.edit_base:
+            # Hand-written: link to its own file in the repository (as the tree build does).
+            docs = Path(config.docs_dir).resolve()
+            root = self.engine.project.root.resolve()
+            folder = docs.relative_to(root).as_posix() if docs.is_relative_to(root) else docs.name
+            markdown += edit_footer(self.engine.project.edit_base, f"{folder}/{page.file.src_uri}")
+        return markdown
 
     def on_serve(self, server, config, builder):
         server.watch(str(self.engine.project.data_dir))

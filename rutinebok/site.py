@@ -30,6 +30,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from .address import DRAFT_TITLE, AddressError, draft_requested, edit_base, require_public_site_url
+from .escape import md_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,6 +95,15 @@ def draft_banner(markdown: str) -> str:
     """Every page of a draft says so, so a screenshot or a printout cannot pass for the real site."""
     return (f'!!! danger "{DRAFT_TITLE}"\n    Dette er en lokal forhåndsvisning, ikke det publiserte '
             "nettstedet. PDF-ene har ingen QR-kode og skal ikke signeres.\n\n" + markdown)
+
+
+def edit_footer(edit_base_url: str, source_path: str) -> str:
+    """«Foreslå endring på denne siden» under a hand-written page, linking to its own file in the
+    repository. Part of the page's Markdown, so every builder shows it (not a theme template
+    that only MkDocs fills in); generated pages link to their data files instead."""
+    if not edit_base_url:
+        return ""
+    return f"\n\n[Foreslå endring på denne siden]({md_url(edit_base_url + source_path)}){{ .rb-edit }}\n{{: .rb-edit-footer }}\n"
 
 
 _FRONT_MATTER = re.compile(r"\A(-{3}[ \t]*\n.*?\n(?:-{3}|\.{3})[ \t]*\n)", re.DOTALL)
@@ -257,9 +267,10 @@ class Engine:
             if rel in pages:
                 raise SiteError(f"{content_dir.name}/{rel} finnes, men siden lages fra data/; "
                                 "fjern den håndskrevne filen")
-            if self.project.draft:
+            footer = edit_footer(self.project.edit_base, f"{content_dir.name}/{rel}")
+            if self.project.draft or footer:
                 front, body = split_front_matter(md.read_text("utf-8"))
-                md.write_text(front + draft_banner(body), "utf-8")
+                md.write_text(front + (draft_banner(body) if self.project.draft else body) + footer, "utf-8")
         for rel, text in pages.items():
             dest = new / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
