@@ -121,6 +121,146 @@ def test_post_build_pass_ran_over_the_tree_build(tree_site):
     assert "ordliste/" in routine and "data-label=" in (tree_site / "frister" / "index.html").read_text("utf-8")
 
 
+# ---------------------------------------------------------------- the same tree built by Zensical
+# One real Zensical build (pinned in requirements-zensical.lock, its own .venv-zensical made by
+# `make zensical-deps`) of the very docs tree the MkDocs tree build above used.
+
+ZENSICAL = ROOT / ".venv-zensical" / "bin" / "zensical"
+ZENSICAL_VERSION = "0.0.73"
+
+
+def _article(path: Path) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(path.read_bytes()).xpath("//article")[0]
+
+
+@pytest.fixture(scope="module")
+def zensical_build(tree_site) -> tuple[Path, str]:
+    """Zensical over tree_site's docs tree, then the post-build pass; returns the site and the log.
+
+    Zensical wants docs_dir and site_dir inside the folder of its config, so the config sits in
+    a project folder beside the docs tree, with data/, signed/, overrides/ and macros/ linked in.
+    """
+    assert ZENSICAL.is_file(), "Zensical mangler: kjør `make zensical-deps`"
+    project = tree_site.parent / "zensical"
+    project.mkdir()
+    (tree_site.parent / "docs").rename(project / "docs")
+    for name in ("mkdocs.yml", "overrides", "macros", "data", "signed"):
+        if (ROOT / name).exists():
+            os.symlink(ROOT / name, project / name)
+    config = (ROOT / "mkdocs.tree.yml").read_text("utf-8")
+    config = re.sub(r"(?m)^site_dir: .*$", "site_dir: site", re.sub(r"(?m)^docs_dir: .*$", "docs_dir: docs", config))
+    (project / "mkdocs.tree.yml").write_text(config, "utf-8")
+    # The macros module imports the engine from this checkout; Zensical's venv has its
+    # dependencies but not the package itself.
+    env = _env(PYTHONPATH=str(ROOT))
+    version = subprocess.run([str(ZENSICAL), "--version"], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([str(ZENSICAL), "build", "--strict", "-f", str(project / "mkdocs.tree.yml")],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False)
+    log = version.stdout + version.stderr + done.stdout + done.stderr
+    assert done.returncode == 0, log
+    post = _run(["-m", "rutinebok.postbuild", str(project / "site")], _env())
+    log += post.stdout + post.stderr
+    assert post.returncode == 0, log
+    return project / "site", log
+
+
+def test_zensical_is_the_pinned_version_and_builds_without_warnings(zensical_build):
+    _site, log = zensical_build
+    assert ZENSICAL_VERSION in log
+    assert f"zensical=={ZENSICAL_VERSION}" in (ROOT / "requirements-zensical.lock").read_text("utf-8")
+    assert "No issues found" in log and "Traceback" not in log
+
+
+def test_zensical_builds_the_same_pages_with_the_same_content_and_links_as_mkdocs(tree_site, zensical_build):
+    zsite = zensical_build[0]
+    mk, zen = _pages(tree_site), _pages(zsite)
+    assert set(zen) == set(mk) and len(mk) > 80
+    # The generated files beside the pages are the same files; the theme's assets are not
+    # (Zensical brings its own), and Zensical writes its own search.json, MkDocs a sitemap.xml.gz.
+    def files(site: Path) -> set[str]:
+        return {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()
+                and not p.relative_to(site).as_posix().startswith(("pagefind/", "assets/javascripts/",
+                                                                   "assets/stylesheets/"))}
+    assert files(zsite) - files(tree_site) == {"search.json"}
+    assert files(tree_site) - files(zsite) == {"sitemap.xml.gz"}
+    for rel in ("kalender.ics", "assets/rutinebok.css", "assets/quick-exit.js"):
+        assert (zsite / rel).read_bytes() == (tree_site / rel).read_bytes(), rel
+    for rel in mk:
+        a, b = _article(mk[rel]), _article(zen[rel])
+        # Word for word the same content: Zensical renders the same Markdown with the same extensions.
+        assert " ".join(b.text_content().split()) == " ".join(a.text_content().split()), rel
+        # The links in the content lead to the same places (Zensical writes some relative links
+        # longer, ../../organisasjoner/x/ for ../x/; they resolve alike).
+        base = "http://local/" + rel.removesuffix("index.html")
+        def targets(article):
+            return [urljoin(base, h) for h in article.xpath(".//a/@href|.//img/@src")]
+        assert targets(b) == targets(a), rel
+        # Outside the content: the same internal links, but for the theme's assets and the
+        # skip link (Material jumps to the first heading, Zensical to its own #__skip anchor).
+        def rest(site):
+            doc = lxml.html.fromstring(_pages(site)[rel].read_bytes())
+            skip = [urljoin(base, h) for h in doc.xpath("//a[contains(@class, 'md-skip')]/@href")]
+            assert len(skip) <= 1, rel  # MkDocs has none on its 404 page, Zensical one
+            skip = [urlparse(u).path + "#" + urlparse(u).fragment for u in skip]
+            return sorted(link for link in _internal_links(site, rel) if link not in skip
+                          and not link.startswith(("/assets/javascripts/", "/assets/stylesheets/")))
+        assert rest(zsite) == rest(tree_site), rel
+
+
+def test_every_internal_link_of_the_zensical_build_resolves(zensical_build):
+    zsite = zensical_build[0]
+    checked = 0
+    for rel in _pages(zsite):
+        doc = lxml.html.fromstring(_pages(zsite)[rel].read_bytes())
+        ids = set(doc.xpath("//@id"))
+        for link in _internal_links(zsite, rel):
+            path, _, fragment = link.partition("#")
+            target = zsite / path.lstrip("/")
+            if path.endswith("/") or target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"{rel}: {link}"
+            if fragment and target == zsite / rel:
+                assert fragment in ids, f"{rel}: {link}"
+            checked += 1
+    assert checked > 1000
+
+
+def test_zensical_pages_have_the_routines_the_pass_and_the_quick_exit(zensical_build):
+    zsite = zensical_build[0]
+    from rutinebok.load import load_dataset
+    from rutinebok.findings import Report
+
+    ds = load_dataset(ROOT / "data", Report())
+    assert len(ds.routines) > 3
+    for rid, routine in ds.routines.items():
+        page = zsite / "rutiner" / rid / "index.html"
+        assert page.is_file(), rid
+        h1 = " ".join(_article(page).xpath("string(.//h1)").split())
+        assert h1 == " ".join(str(routine.title).split()), rid
+    moss = (zsite / "rutiner" / "moss-krisesenter-nav" / "index.html").read_text("utf-8")
+    assert 'href="tel:' in (zsite / "kontakter" / "index.html").read_text("utf-8")
+    index = (zsite / "index.html").read_text("utf-8")
+    # The macros ran under Zensical: the front page's emergency numbers.
+    assert 'class="rb-emergency"' in index and 'href="tel:112"' in index
+    # The post-build pass: policy filled with the inline scripts' hashes, markers gone, search index.
+    assert re.search(r"script-src 'self' 'wasm-unsafe-eval' 'sha256-", index)
+    assert (zsite / "pagefind" / "pagefind.js").is_file()
+    assert "ordliste/" in moss and "data-label=" in (zsite / "frister" / "index.html").read_text("utf-8")
+    for rel, path in _pages(zsite).items():
+        text = path.read_text("utf-8")
+        assert START not in text and END not in text, rel
+        assert "rutinebok-policy" not in text and "rutinebok-inline-hashes" not in text, rel
+        doc = lxml.html.fromstring(text)
+        # The quick exit, first thing in the body, on every page (the 404 page too).
+        exits = doc.xpath("//a[@data-quick-exit]")
+        assert [a.get("href") for a in exits] == ["https://www.yr.no/"], rel
+        assert doc.xpath("//script[contains(@src, 'quick-exit.js')]"), rel
+        # Nothing on the page is fetched from anywhere but the site itself.
+        for el in doc.xpath("//script[@src]|//link[@rel='stylesheet']|//img[@src]|//iframe"):
+            url = el.get("src") or el.get("href") or ""
+            assert not urlparse(url).netloc, f"{rel}: {url}"
+
+
 # ---------------------------------------------------------------- the post-build pass itself
 
 ATTACK = ('<p>Hei</p><script>window.__pwned=1</script><img src=x onerror="alert(1)">'
