@@ -133,6 +133,25 @@ def _article(path: Path) -> lxml.html.HtmlElement:
     return lxml.html.fromstring(path.read_bytes()).xpath("//article")[0]
 
 
+def _content_targets(article: lxml.html.HtmlElement, rel: str) -> list[str]:
+    """Where the links in the content lead (Zensical writes some relative links longer,
+    ../../organisasjoner/x/ for ../x/; they resolve alike)."""
+    base = "http://local/" + rel.removesuffix("index.html")
+    return [urljoin(base, h) for h in article.xpath(".//a/@href|.//img/@src")]
+
+
+def _theme_links(site: Path, rel: str) -> list[str]:
+    """The page's internal links but for the theme's assets and the skip link (Material jumps to
+    the first heading, Zensical to its own #__skip anchor)."""
+    doc = lxml.html.fromstring(_pages(site)[rel].read_bytes())
+    base = "http://local/" + rel.removesuffix("index.html")
+    skip = [urlparse(urljoin(base, h)) for h in doc.xpath("//a[contains(@class, 'md-skip')]/@href")]
+    assert len(skip) <= 1, rel  # MkDocs has none on its 404 page, Zensical one
+    skip = [u.path + "#" + u.fragment for u in skip]
+    return sorted(link for link in _internal_links(site, rel) if link not in skip
+                  and not link.startswith(("/assets/javascripts/", "/assets/stylesheets/")))
+
+
 @pytest.fixture(scope="module")
 def zensical_build(tree_site) -> tuple[Path, str]:
     """Zensical over tree_site's docs tree, then the post-build pass; returns the site and the log.
@@ -189,22 +208,8 @@ def test_zensical_builds_the_same_pages_with_the_same_content_and_links_as_mkdoc
         a, b = _article(mk[rel]), _article(zen[rel])
         # Word for word the same content: Zensical renders the same Markdown with the same extensions.
         assert " ".join(b.text_content().split()) == " ".join(a.text_content().split()), rel
-        # The links in the content lead to the same places (Zensical writes some relative links
-        # longer, ../../organisasjoner/x/ for ../x/; they resolve alike).
-        base = "http://local/" + rel.removesuffix("index.html")
-        def targets(article):
-            return [urljoin(base, h) for h in article.xpath(".//a/@href|.//img/@src")]
-        assert targets(b) == targets(a), rel
-        # Outside the content: the same internal links, but for the theme's assets and the
-        # skip link (Material jumps to the first heading, Zensical to its own #__skip anchor).
-        def rest(site):
-            doc = lxml.html.fromstring(_pages(site)[rel].read_bytes())
-            skip = [urljoin(base, h) for h in doc.xpath("//a[contains(@class, 'md-skip')]/@href")]
-            assert len(skip) <= 1, rel  # MkDocs has none on its 404 page, Zensical one
-            skip = [urlparse(u).path + "#" + urlparse(u).fragment for u in skip]
-            return sorted(link for link in _internal_links(site, rel) if link not in skip
-                          and not link.startswith(("/assets/javascripts/", "/assets/stylesheets/")))
-        assert rest(zsite) == rest(tree_site), rel
+        assert _content_targets(b, rel) == _content_targets(a, rel), rel
+        assert _theme_links(zsite, rel) == _theme_links(tree_site, rel), rel
 
 
 def test_every_internal_link_of_the_zensical_build_resolves(zensical_build):
@@ -227,8 +232,8 @@ def test_every_internal_link_of_the_zensical_build_resolves(zensical_build):
 
 def test_zensical_pages_have_the_routines_the_pass_and_the_quick_exit(zensical_build):
     zsite = zensical_build[0]
-    from rutinebok.load import load_dataset
     from rutinebok.findings import Report
+    from rutinebok.load import load_dataset
 
     ds = load_dataset(ROOT / "data", Report())
     assert len(ds.routines) > 3
