@@ -4,6 +4,7 @@ the result the same site as `mkdocs build` with the plugin."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -195,12 +196,14 @@ def test_zensical_builds_the_same_pages_with_the_same_content_and_links_as_mkdoc
     mk, zen = _pages(tree_site), _pages(zsite)
     assert set(zen) == set(mk) and len(mk) > 80
     # The generated files beside the pages are the same files; the theme's assets are not
-    # (Zensical brings its own), and Zensical writes its own search.json, MkDocs a sitemap.xml.gz.
+    # (Zensical brings its own), and MkDocs also writes a sitemap.xml.gz.
     def files(site: Path) -> set[str]:
         return {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()
                 and not p.relative_to(site).as_posix().startswith(("pagefind/", "assets/javascripts/",
                                                                    "assets/stylesheets/"))}
+    # Zensical writes a search.json even with its search off; it lists no page.
     assert files(zsite) - files(tree_site) == {"search.json"}
+    assert json.loads((zsite / "search.json").read_text("utf-8"))["items"] == []
     assert files(tree_site) - files(zsite) == {"sitemap.xml.gz"}
     for rel in ("kalender.ics", "assets/rutinebok.css", "assets/quick-exit.js"):
         assert (zsite / rel).read_bytes() == (tree_site / rel).read_bytes(), rel
@@ -260,6 +263,8 @@ def test_zensical_pages_have_the_routines_the_pass_and_the_quick_exit(zensical_b
         exits = doc.xpath("//a[@data-quick-exit]")
         assert [a.get("href") for a in exits] == ["https://www.yr.no/"], rel
         assert doc.xpath("//script[contains(@src, 'quick-exit.js')]"), rel
+        # One search box, Pagefind's (ours): Zensical's own search is switched off.
+        assert not doc.xpath("//*[@data-md-component='search']"), rel
         # Nothing on the page is fetched from anywhere but the site itself.
         for el in doc.xpath("//script[@src]|//link[@rel='stylesheet']|//img[@src]|//iframe"):
             url = el.get("src") or el.get("href") or ""
