@@ -105,4 +105,4 @@ bench: install system-deps
 	$(BIN)/python bench/pdf_bench.py 100
 
 clean:
-	rm -rf $(VENV) $(ZVENV) site site.new node_modules bench/out .pytest_cache
+	rm -rf $(VENV) $(ZVENV) .cache site site.new node_modules bench/out .pytest_cache
