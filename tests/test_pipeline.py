@@ -271,6 +271,46 @@ def test_zensical_pages_have_the_routines_the_pass_and_the_quick_exit(zensical_b
             assert not urlparse(url).netloc, f"{rel}: {url}"
 
 
+def test_zensical_pages_pass_axe_store_nothing_and_fit_a_phone(zensical_build, browser):
+    import functools
+    import socketserver
+    import threading
+
+    from .conftest import AXE, _QuietHandler
+
+    zsite = zensical_build[0]
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(zsite)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        for width in (360, 1280):
+            # Zensical's theme keeps a colour choice in localStorage unless the palette partials
+            # are overridden (overrides/partials/palette.html): checked with the CSP in force.
+            context = browser.new_context(viewport={"width": width, "height": 800}, locale="nb-NO")
+            page = context.new_page()
+            page.goto(base + "rutiner/moss-krisesenter-nav/")
+            page.mouse.wheel(0, 1500)
+            page.goto(base + "frister/")
+            assert page.evaluate("() => [document.cookie, localStorage.length, sessionStorage.length]") == ["", 0, 0]
+            context.close()
+            context = browser.new_context(viewport={"width": width, "height": 800}, locale="nb-NO", bypass_csp=True)
+            page = context.new_page()
+            for path in ("", "rutiner/moss-krisesenter-nav/", "frister/", "veivisere/hvem-skal-vaere-koordinator/"):
+                page.goto(base + path)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+                assert page.locator("[data-quick-exit]").is_visible(), path
+                page.evaluate(AXE.read_text("utf-8"))
+                result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
+                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})""")
+                violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+                assert violations == [], (width, path, violations)
+            context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # ---------------------------------------------------------------- the post-build pass itself
 
 ATTACK = ('<p>Hei</p><script>window.__pwned=1</script><img src=x onerror="alert(1)">'
