@@ -5,9 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TODAY ?=
+ZVENV := .venv-zensical
+ZSTAMP := $(ZVENV)/.installed
 CHECK_ARGS := $(if $(TODAY),--today $(TODAY),)
 
-.PHONY: install apt site-deps system-deps node-deps check build build-zensical docs-tree serve pdf test lint bench clean
+.PHONY: install apt site-deps system-deps node-deps zensical-deps check build build-zensical docs-tree serve pdf test lint bench clean
 
 # Debian packages the tests and the site need; installed with apt-get only when missing.
 SITE_APT := fonts-dejavu-core graphviz libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
@@ -22,6 +24,14 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Zensical in its own venv (see requirements-zensical.lock); tests/test_pipeline.py builds with it.
+$(ZSTAMP): requirements-zensical.lock
+	test -x $(ZVENV)/bin/python || $(PY) -m venv $(ZVENV)
+	$(ZVENV)/bin/python -m pip install --quiet --no-deps -r requirements-zensical.lock
+	touch $(ZSTAMP)
+
+zensical-deps: $(ZSTAMP)
 
 site-deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(SITE_APT)"
@@ -64,10 +74,9 @@ docs-tree: install site-deps
 	$(BIN)/python -m rutinebok.site write build/docs
 
 ## build-zensical: the same docs tree built by Zensical (pinned in requirements-zensical.lock) into build/site-zensical
-build-zensical: docs-tree
-	$(BIN)/python -m pip install --quiet -r requirements-zensical.lock
+build-zensical: docs-tree $(ZSTAMP)
 	rm -rf build/site-tree build/site-zensical
-	$(BIN)/zensical build --strict -f mkdocs.tree.yml
+	PYTHONPATH=$(CURDIR) $(ZVENV)/bin/zensical build --strict -f mkdocs.tree.yml
 	$(BIN)/python -m rutinebok.postbuild build/site-tree
 	mv build/site-tree build/site-zensical
 
@@ -81,7 +90,7 @@ serve: check site-deps
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dirty --dev-addr 127.0.0.1:8000
 
 ## test: lint (ruff, with a complexity limit), then the whole test suite, browser tests included
-test: install system-deps node-deps
+test: install system-deps node-deps zensical-deps
 	$(BIN)/ruff check rutinebok tests bench
 	$(BIN)/python -m pytest -q
 
@@ -96,4 +105,4 @@ bench: install system-deps
 	$(BIN)/python bench/pdf_bench.py 100
 
 clean:
-	rm -rf $(VENV) site site.new node_modules bench/out .pytest_cache
+	rm -rf $(VENV) $(ZVENV) .cache site site.new node_modules bench/out .pytest_cache

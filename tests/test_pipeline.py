@@ -4,6 +4,7 @@ the result the same site as `mkdocs build` with the plugin."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -119,6 +120,195 @@ def test_post_build_pass_ran_over_the_tree_build(tree_site):
     # Glossary terms and table labels, the pass's other two filters.
     routine = (tree_site / "rutiner" / "moss-krisesenter-nav" / "index.html").read_text("utf-8")
     assert "ordliste/" in routine and "data-label=" in (tree_site / "frister" / "index.html").read_text("utf-8")
+
+
+# ---------------------------------------------------------------- the same tree built by Zensical
+# One real Zensical build (pinned in requirements-zensical.lock, its own .venv-zensical made by
+# `make zensical-deps`) of the very docs tree the MkDocs tree build above used.
+
+ZENSICAL = ROOT / ".venv-zensical" / "bin" / "zensical"
+ZENSICAL_VERSION = "0.0.73"
+
+
+def _article(path: Path) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(path.read_bytes()).xpath("//article")[0]
+
+
+def _content_targets(article: lxml.html.HtmlElement, rel: str) -> list[str]:
+    """Where the links in the content lead (Zensical writes some relative links longer,
+    ../../organisasjoner/x/ for ../x/; they resolve alike)."""
+    base = "http://local/" + rel.removesuffix("index.html")
+    return [urljoin(base, h) for h in article.xpath(".//a/@href|.//img/@src")]
+
+
+def _theme_links(site: Path, rel: str) -> list[str]:
+    """The page's internal links but for the theme's assets and the skip link (Material jumps to
+    the first heading, Zensical to its own #__skip anchor)."""
+    doc = lxml.html.fromstring(_pages(site)[rel].read_bytes())
+    base = "http://local/" + rel.removesuffix("index.html")
+    skip = [urlparse(urljoin(base, h)) for h in doc.xpath("//a[contains(@class, 'md-skip')]/@href")]
+    assert len(skip) <= 1, rel  # MkDocs has none on its 404 page, Zensical one
+    skip = [u.path + "#" + u.fragment for u in skip]
+    return sorted(link for link in _internal_links(site, rel) if link not in skip
+                  and not link.startswith(("/assets/javascripts/", "/assets/stylesheets/")))
+
+
+@pytest.fixture(scope="module")
+def zensical_build(tree_site) -> tuple[Path, str]:
+    """Zensical over tree_site's docs tree, then the post-build pass; returns the site and the log.
+
+    Zensical wants docs_dir and site_dir inside the folder of its config, so the config sits in
+    a project folder beside the docs tree, with data/, signed/, overrides/ and macros/ linked in.
+    """
+    assert ZENSICAL.is_file(), "Zensical mangler: kjør `make zensical-deps`"
+    project = tree_site.parent / "zensical"
+    project.mkdir()
+    (tree_site.parent / "docs").rename(project / "docs")
+    for name in ("mkdocs.yml", "overrides", "macros", "data", "signed"):
+        if (ROOT / name).exists():
+            os.symlink(ROOT / name, project / name)
+    config = (ROOT / "mkdocs.tree.yml").read_text("utf-8")
+    config = re.sub(r"(?m)^site_dir: .*$", "site_dir: site", re.sub(r"(?m)^docs_dir: .*$", "docs_dir: docs", config))
+    (project / "mkdocs.tree.yml").write_text(config, "utf-8")
+    # The macros module imports the engine from this checkout; Zensical's venv has its
+    # dependencies but not the package itself.
+    env = _env(PYTHONPATH=str(ROOT))
+    version = subprocess.run([str(ZENSICAL), "--version"], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([str(ZENSICAL), "build", "--strict", "-f", str(project / "mkdocs.tree.yml")],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False)
+    log = version.stdout + version.stderr + done.stdout + done.stderr
+    assert done.returncode == 0, log
+    post = _run(["-m", "rutinebok.postbuild", str(project / "site")], _env())
+    log += post.stdout + post.stderr
+    assert post.returncode == 0, log
+    return project / "site", log
+
+
+def test_zensical_is_the_pinned_version_and_builds_without_warnings(zensical_build):
+    _site, log = zensical_build
+    assert ZENSICAL_VERSION in log
+    assert f"zensical=={ZENSICAL_VERSION}" in (ROOT / "requirements-zensical.lock").read_text("utf-8")
+    assert "No issues found" in log and "Traceback" not in log
+
+
+def test_zensical_builds_the_same_pages_with_the_same_content_and_links_as_mkdocs(tree_site, zensical_build):
+    zsite = zensical_build[0]
+    mk, zen = _pages(tree_site), _pages(zsite)
+    assert set(zen) == set(mk) and len(mk) > 80
+    # The generated files beside the pages are the same files; the theme's assets are not
+    # (Zensical brings its own), and MkDocs also writes a sitemap.xml.gz.
+    def files(site: Path) -> set[str]:
+        return {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()
+                and not p.relative_to(site).as_posix().startswith(("pagefind/", "assets/javascripts/",
+                                                                   "assets/stylesheets/"))}
+    # Zensical writes a search.json even with its search off; it lists no page.
+    assert files(zsite) - files(tree_site) == {"search.json"}
+    assert json.loads((zsite / "search.json").read_text("utf-8"))["items"] == []
+    assert files(tree_site) - files(zsite) == {"sitemap.xml.gz"}
+    for rel in ("kalender.ics", "assets/rutinebok.css", "assets/quick-exit.js"):
+        assert (zsite / rel).read_bytes() == (tree_site / rel).read_bytes(), rel
+    for rel in mk:
+        a, b = _article(mk[rel]), _article(zen[rel])
+        # Word for word the same content: Zensical renders the same Markdown with the same extensions.
+        assert " ".join(b.text_content().split()) == " ".join(a.text_content().split()), rel
+        assert _content_targets(b, rel) == _content_targets(a, rel), rel
+        assert _theme_links(zsite, rel) == _theme_links(tree_site, rel), rel
+
+
+def test_every_internal_link_of_the_zensical_build_resolves(zensical_build):
+    zsite = zensical_build[0]
+    checked = 0
+    for rel in _pages(zsite):
+        doc = lxml.html.fromstring(_pages(zsite)[rel].read_bytes())
+        ids = set(doc.xpath("//@id"))
+        for link in _internal_links(zsite, rel):
+            path, _, fragment = link.partition("#")
+            target = zsite / path.lstrip("/")
+            if path.endswith("/") or target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"{rel}: {link}"
+            if fragment and target == zsite / rel:
+                assert fragment in ids, f"{rel}: {link}"
+            checked += 1
+    assert checked > 1000
+
+
+def test_zensical_pages_have_the_routines_the_pass_and_the_quick_exit(zensical_build):
+    zsite = zensical_build[0]
+    from rutinebok.findings import Report
+    from rutinebok.load import load_dataset
+
+    ds = load_dataset(ROOT / "data", Report())
+    assert len(ds.routines) > 3
+    for rid, routine in ds.routines.items():
+        page = zsite / "rutiner" / rid / "index.html"
+        assert page.is_file(), rid
+        h1 = " ".join(_article(page).xpath("string(.//h1)").split())
+        assert h1 == " ".join(str(routine.title).split()), rid
+    moss = (zsite / "rutiner" / "moss-krisesenter-nav" / "index.html").read_text("utf-8")
+    assert 'href="tel:' in (zsite / "kontakter" / "index.html").read_text("utf-8")
+    index = (zsite / "index.html").read_text("utf-8")
+    # The macros ran under Zensical: the front page's emergency numbers.
+    assert 'class="rb-emergency"' in index and 'href="tel:112"' in index
+    # The post-build pass: policy filled with the inline scripts' hashes, markers gone, search index.
+    assert re.search(r"script-src 'self' 'wasm-unsafe-eval' 'sha256-", index)
+    assert (zsite / "pagefind" / "pagefind.js").is_file()
+    assert "ordliste/" in moss and "data-label=" in (zsite / "frister" / "index.html").read_text("utf-8")
+    for rel, path in _pages(zsite).items():
+        text = path.read_text("utf-8")
+        assert START not in text and END not in text, rel
+        assert "rutinebok-policy" not in text and "rutinebok-inline-hashes" not in text, rel
+        doc = lxml.html.fromstring(text)
+        # The quick exit, first thing in the body, on every page (the 404 page too).
+        exits = doc.xpath("//a[@data-quick-exit]")
+        assert [a.get("href") for a in exits] == ["https://www.yr.no/"], rel
+        assert doc.xpath("//script[contains(@src, 'quick-exit.js')]"), rel
+        # One search box, Pagefind's (ours): Zensical's own search is switched off.
+        assert not doc.xpath("//*[@data-md-component='search']"), rel
+        # Nothing on the page is fetched from anywhere but the site itself.
+        for el in doc.xpath("//script[@src]|//link[@rel='stylesheet']|//img[@src]|//iframe"):
+            url = el.get("src") or el.get("href") or ""
+            assert not urlparse(url).netloc, f"{rel}: {url}"
+
+
+def test_zensical_pages_pass_axe_store_nothing_and_fit_a_phone(zensical_build, browser):
+    import functools
+    import socketserver
+    import threading
+
+    from .conftest import AXE, _QuietHandler
+
+    zsite = zensical_build[0]
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(zsite)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        for width in (360, 1280):
+            # Zensical's theme keeps a colour choice in localStorage unless the palette partials
+            # are overridden (overrides/partials/palette.html): checked with the CSP in force.
+            context = browser.new_context(viewport={"width": width, "height": 800}, locale="nb-NO")
+            page = context.new_page()
+            page.goto(base + "rutiner/moss-krisesenter-nav/")
+            page.mouse.wheel(0, 1500)
+            page.goto(base + "frister/")
+            assert page.evaluate("() => [document.cookie, localStorage.length, sessionStorage.length]") == ["", 0, 0]
+            context.close()
+            context = browser.new_context(viewport={"width": width, "height": 800}, locale="nb-NO", bypass_csp=True)
+            page = context.new_page()
+            for path in ("", "rutiner/moss-krisesenter-nav/", "frister/", "veivisere/hvem-skal-vaere-koordinator/"):
+                page.goto(base + path)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+                assert page.locator("[data-quick-exit]").is_visible(), path
+                page.evaluate(AXE.read_text("utf-8"))
+                result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
+                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})""")
+                violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+                assert violations == [], (width, path, violations)
+            context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # ---------------------------------------------------------------- the post-build pass itself
