@@ -84,24 +84,40 @@ class Areas:
         return NATIONAL if national else UNKNOWN
 
     def of_tree(self, tree) -> frozenset[str] | str:
+        """A guide applies where the routine it is drawn from applies."""
         routine = self.ds.routines.get(tree.routine)
-        return self.of_routine(routine) if routine is not None else UNKNOWN
-
-    @staticmethod
-    def _serves(a, area_id: str) -> bool:
-        return a != NATIONAL and a != UNKNOWN and area_id in a
+        if routine is None:
+            return UNKNOWN
+        cache = getattr(self, "_routine_cache", {})
+        return cache[routine.id] if routine.id in cache else self.of_routine(routine)
 
     def area(self, area_id: str) -> Area:
-        ds = self.ds
-        out = Area(ds.organisations[area_id])
-        out.organisations = sorted((o for o in ds.organisations.values()
-                                    if not self.gone(o.id) and self._serves(self.of_org(o.id), area_id)),
-                                   key=lambda o: o.name.lower())
-        out.routines = sorted((r for r in ds.routines.values() if self._serves(self.of_routine(r), area_id)),
-                              key=lambda r: r.title.lower())
-        out.trees = sorted((t for t in ds.trees.values() if self._serves(self.of_tree(t), area_id)),
-                           key=lambda t: t.title.lower())
+        if not hasattr(self, "_by_area"):
+            self._index()
+        out = Area(self.ds.organisations[area_id])
+        found = self._by_area.get(area_id, {})
+        out.organisations = sorted(found.get("organisations", []), key=lambda o: o.name.lower())
+        out.routines = sorted(found.get("routines", []), key=lambda r: r.title.lower())
+        out.trees = sorted(found.get("trees", []), key=lambda t: t.title.lower())
         return out
+
+    def _index(self) -> None:
+        """Each item's area once, then grouped by municipality: one pass, however many areas."""
+        self._by_area: dict[str, dict[str, list]] = {}
+
+        def put(kind, item, a):
+            if a != NATIONAL and a != UNKNOWN:
+                for m in a:
+                    self._by_area.setdefault(m, {}).setdefault(kind, []).append(item)
+
+        for o in self.ds.organisations.values():
+            if not self.gone(o.id):
+                put("organisations", o, self.of_org(o.id))
+        self._routine_cache = {r.id: self.of_routine(r) for r in self.ds.routines.values()}
+        for r in self.ds.routines.values():
+            put("routines", r, self._routine_cache[r.id])
+        for t in self.ds.trees.values():
+            put("trees", t, self.of_tree(t))
 
     def everywhere(self, which: str) -> dict[str, list]:
         """Items that show on every area page: NATIONAL ones, or UNKNOWN ones."""
