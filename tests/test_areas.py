@@ -93,6 +93,7 @@ def test_real_area_pages(real):
             assert number in page
         assert "Vi vet ikke hvilke kommuner" in page and "statsforvalteren" in page
     assert "tel:69250550" in moss and "tel:69250550" not in kongsvinger
+    assert "ikke registrert hvilket krisesenter" in kongsvinger and "ikke registrert hvilket krisesenter" not in moss
 
 
 def test_area_pages_in_the_browser(phone, site_url, site_dir):
