@@ -20,7 +20,9 @@ HEADER = "# Syntetisk testdata – ikke ekte opplysninger\n"
 # Written into every generated folder; lets a later run replace the folder safely and lets
 # the benchmark see which parameters made it. Not a .yml file, so the loader ignores it.
 MARKER = ".rutinebok-generated.json"
-GENERATOR_VERSION = 2  # 2: signing only for agreements, organisation numbers (clean under RB037, RB041)
+GENERATOR_VERSION = 3  # 2: signing only for agreements, organisation numbers (clean under RB037, RB041)
+# 3: areas (NAV offices serve one municipality, crisis centres and police districts a region)
+REGION_SIZE = 5  # municipalities per region (a crisis centre's or a police district's area)
 
 # --------------------------------------------------------------------------- fixed vocabulary
 
@@ -198,6 +200,16 @@ def _organisations(n: int) -> list[dict]:
     return orgs
 
 
+def _region(no: int, kommuner: list[dict]) -> list[str]:
+    """The municipalities of one region: consecutive groups of REGION_SIZE, so every
+    municipality has NAV, a crisis centre and a police district that serve it."""
+    if not kommuner:
+        return []
+    n_regions = max(1, -(-len(kommuner) // REGION_SIZE))
+    r = no % n_regions
+    return [k["id"] for k in kommuner[r * REGION_SIZE:(r + 1) * REGION_SIZE]]
+
+
 def _org_text(org: dict, kommuner: list[dict]) -> str:
     kind, place, no = org["kind"], org["place"], org["no"]
     name = {
@@ -211,14 +223,17 @@ def _org_text(org: dict, kommuner: list[dict]) -> str:
            # A made-up number (this corpus is synthetic), so digital signing is possible (RB041).
            f'org_number: "{900_000_000 + no}"\n',
            "org_number_source: {document: syntetisk-kilde-2, where: Enhetsregisteret}\n"]
+    region = _region(no, kommuner)
     if kind == "krisesenter":
         out.append("legal_form: IKS\n")
-        if kommuner:
-            owners = [kommuner[(no + k) % len(kommuner)]["id"] for k in range(min(3, len(kommuner)))]
-            owners = list(dict.fromkeys(owners))
-            out.append(f"owned_by: {flow(owners)}\n")
-            out.append(f"serves: {flow(owners)}\n")
+        if region:
+            out.append(f"owned_by: {flow(region)}\n")
+            out.append(f"serves: {flow(region)}\n")
         out.append("serves_note: Kvinner, menn og barn som er utsatt for vold i nære relasjoner.\n")
+    elif kind == "politi" and region:
+        out.append(f"serves: {flow(region)}\n")
+    elif kind == "nav-kontor" and kommuner:
+        out.append(f"serves: [{kommuner[no % len(kommuner)]['id']}]\n")
     elif kind == "kommunal-enhet" and kommuner:
         out.append(f"part_of: {kommuner[no % len(kommuner)]['id']}\n")
     out.append("description: " + folded(

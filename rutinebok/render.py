@@ -551,12 +551,34 @@ class SiteRenderer:
                                           with_contacts=[o for o in orgs if o.contacts and not self.ended(o.id)],
                                           without_contacts=[o for o in orgs if not o.contacts and not self.ended(o.id)],
                                           gone=[o for o in orgs if self.ended(o.id)])
+        out.update(self.area_pages())
         out["frister.md"] = self.render("deadlines.md.j2", base="")
         out["kalender.md"] = self.render("calendar.md.j2", base="")
         out["lover.md"] = self.render("laws.md.j2", base="", laws=[
             (law, self.index.citing.get(law.id, [])) for law in sorted(self.ds.laws.values(), key=lambda x: x.title.lower())])
         out["ordliste.md"] = self.render("glossary.md.j2", base="")
         out.update(self.help_pages())
+        return out
+
+    def area_pages(self) -> dict[str, str]:
+        """One page per municipality (omrade/<id>/): the area is chosen by the address alone, so
+        nothing about the reader's choice is stored on her device."""
+        from .areas import NATIONAL, UNKNOWN, Areas
+
+        areas = Areas(self.ds, self.names)
+        national, unknown = areas.everywhere(NATIONAL), areas.everywhere(UNKNOWN)
+        chosen = [areas.area(i) for i in areas.ids]
+        out = {"omrade/index.md": self.render("areas_index.md.j2", base="../", areas=chosen)}
+        for a in chosen:
+            def short_first(o):
+                phones = [c.phone for c in o.contacts if c.phone]
+                digits = min((re.sub(r"\D", "", p) for p in phones), key=lambda d: (len(d), d), default="9" * 20)
+                return (len(digits), digits, o.name.lower())
+            emergency = sorted((o for o in national["organisations"] + a.organisations
+                                if o.kind in ("nasjonal-tjeneste", "krisesenter") and any(c.phone for c in o.contacts)),
+                               key=short_first)
+            out[f"omrade/{a.id}.md"] = self.render("area.md.j2", base="../", area=a, national=national,
+                                                   unknown=unknown, emergency=emergency)
         return out
 
     @staticmethod
