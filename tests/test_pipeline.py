@@ -90,8 +90,14 @@ def test_tree_build_has_the_same_pages_and_links_as_the_plugin_build(site_dir, t
     assert any(f.startswith("pdf/") for f in files) and "kalender.ics" in files
     for rel in plugin_pages:
         assert _internal_links(tree_site, rel) == _internal_links(site_dir, rel), rel
-        # Nothing of ours depends on the builder running our plugin: the pages are the same.
-        assert tree_pages[rel].read_bytes() == plugin_pages[rel].read_bytes(), rel
+        # Nothing of ours depends on the builder running our plugin: the pages are the same, up
+        # to whitespace between tags (the tree config names the search plugin, only to keep
+        # Zensical's own search off, and Material's header template leaves blank lines for it).
+        assert _squeeze(tree_pages[rel].read_bytes()) == _squeeze(plugin_pages[rel].read_bytes()), rel
+
+
+def _squeeze(html: bytes) -> bytes:
+    return re.sub(rb"\s+", b" ", html)
 
 
 def test_every_internal_link_of_the_tree_build_resolves(tree_site):
