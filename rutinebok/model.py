@@ -59,6 +59,13 @@ Markdown = Annotated[str, Field(min_length=1, pattern=r"\S", description="Tekst 
 # Text a reader sees as a label or heading: must have at least one visible character.
 Label = Annotated[str, Field(min_length=1, pattern=r"\S")]
 
+
+def search_terms_field():
+    """The `search_terms` field, the same on every entity that has one."""
+    return Field(default_factory=list, title="Søkeord",
+                 description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
+                             "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")
+
 # Contact formats are strict so nothing but an address can get in: no < > " ' ` spaces,
 # backslashes or control characters, and web addresses only with http(s) and a host name.
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$"
@@ -172,10 +179,7 @@ class Entity(Strict):
     """A top-level record that lives in its own file."""
 
     _file: str = PrivateAttr(default="")
-    search_terms: list[str] = Field(
-        default_factory=list, title="Søkeord",
-        description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
-                    "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.")
+    search_terms: list[str] = search_terms_field()
 
     @property
     def file(self) -> str:
@@ -356,10 +360,7 @@ class Term(Strict):
     expansion: str | None = Field(None, description="Hva forkortelsen står for.", title="Betydning")
     explanation: str = Field(description="Forklaring i klarspråk.", title="Forklaring")
     source: SourceRef | None = Field(None, title="Kilde", description="Hvor opplysningene kommer fra.")
-    search_terms: list[str] = Field(
-        default_factory=list,
-        description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
-                    "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.", title="Søkeord")
+    search_terms: list[str] = search_terms_field()
 
 
 class Glossary(Entity):
@@ -560,10 +561,7 @@ class RoleTasks(Strict):
 class Alternative(Strict):
     id: Id = Field(title="Id")
     title: str = Field(title="Tittel", description="Overskriften.")
-    search_terms: list[str] = Field(
-        default_factory=list,
-        description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
-                    "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.", title="Søkeord")
+    search_terms: list[str] = search_terms_field()
     text: Markdown = Field(title="Tekst")
     points_title: Label | None = Field(
         None, title="Overskrift over punktene",
@@ -785,10 +783,7 @@ BLOCK_KINDS = tuple(BLOCK_TYPES)
 class Section(Strict):
     id: Id = Field(title="Id")
     title: str = Field(title="Tittel", description="Overskriften.")
-    search_terms: list[str] = Field(
-        default_factory=list,
-        description="Hverdagsord folk søker med (for eksempel «depositum» for husleiegaranti). "
-                    "Bare andre ord for det teksten allerede sier, aldri nye fakta. Vises ikke.", title="Søkeord")
+    search_terms: list[str] = search_terms_field()
     blocks: list[Block] = Field(default_factory=list, title="Blokker", description="Innholdet i avsnittet: tekst, prosedyrer, regler, møter og mer, i rekkefølge.")
     sections: list[Section] = Field(default_factory=list, title="Seksjoner", description="Avsnittene i rutinen, i rekkefølge; kan ha underavsnitt.")
     covers: CoverList = Field(default_factory=CoverList, **_COVERS)

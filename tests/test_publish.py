@@ -43,7 +43,8 @@ def pdf_bytes_expanded(path: Path) -> bytes:
             try:
                 out.append(obj.get_data())
             except (NotImplementedError, zlib.error, ValueError):
-                pass
+                # A filter pypdf cannot undo (e.g. an image codec): search the raw stream instead.
+                out.append(bytes(getattr(obj, "_data", b"") or b""))
         out.append(repr(obj).encode("utf-8", "replace"))
     for page in reader.pages:
         out.append((page.extract_text() or "").encode("utf-8"))
