@@ -100,6 +100,9 @@ def _file_filter(paths: list[Path], data: Path):
     for path in paths:
         if not path.exists():
             raise UserError(f"fant ikke filen {path}", "oppgi en fil i datamappen, f.eks. data/routines/id.yml")
+        if not path.resolve().is_relative_to(data.resolve()):
+            raise UserError(f"{path} ligger utenfor datamappen {data}",
+                            f"sjekk en fil under {data}/, eller pek på en annen datamappe med --data")
         wanted.add(_rel(path.resolve(), data.resolve().parent, data.resolve()))
     return lambda file: file in wanted
 

@@ -103,6 +103,11 @@ def test_check_of_one_file_shows_only_its_findings(data, capsys, monkeypatch):
     assert {"RB012", "RB014"} <= {f["code"] for f in report["findings"]}
     assert main(["check", "data/routines/finnes-ikke.yml"]) == 1
     assert "fant ikke filen data/routines/finnes-ikke.yml" in capsys.readouterr().err
+    outside = data.parent / "utenfor.yml"
+    outside.write_text("id: x\n", "utf-8")
+    assert main(["check", str(outside)]) == 1  # a user error, not «intern feil»
+    err = capsys.readouterr().err
+    assert "ligger utenfor datamappen" in err and "intern feil" not in err
 
 
 def test_a_bug_is_reported_as_a_bug(capsys, monkeypatch):
