@@ -12,6 +12,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -373,7 +374,21 @@ class SiteRenderer:
             grouped[d.routine.id].append(d)
         return grouped
 
+    @cached_property
+    def aggregates(self):
+        """Compact forms of the pages that gather from every routine (see aggregate.py)."""
+        from .aggregate import Aggregates
+
+        return Aggregates(self)
+
     def role_duty_groups(self, role: Role) -> dict[str, list[tuple[str, list[Duty]]]]:
+        # Asked for by the role page, the roles index and the compact form: computed once.
+        cache = self.__dict__.setdefault("_duty_groups_cache", {})
+        if role.id not in cache:
+            cache[role.id] = self._role_duty_groups(role)
+        return cache[role.id]
+
+    def _role_duty_groups(self, role: Role) -> dict[str, list[tuple[str, list[Duty]]]]:
         """Every duty that reaches a role, per routine: its own first, then those it inherits.
 
         A role inherits the duties of the role it is part of (veileder i NAV -> NAV-kontoret)
@@ -554,6 +569,7 @@ class SiteRenderer:
         out.update(self.area_pages())
         out["frister.md"] = self.render("deadlines.md.j2", base="")
         out["kalender.md"] = self.render("calendar.md.j2", base="")
+        out.update(self.aggregates.pages())
         out["lover.md"] = self.render("laws.md.j2", base="", laws=[
             (law, self.index.citing.get(law.id, [])) for law in sorted(self.ds.laws.values(), key=lambda x: x.title.lower())])
         out["ordliste.md"] = self.render("glossary.md.j2", base="")

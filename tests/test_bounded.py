@@ -1,0 +1,174 @@
+"""Pages that gather from every routine stay small on a national site, and nothing is lost.
+
+A generated corpus (bench/generate.py, 80 routines, 20 steps) is past every threshold in
+rutinebok/aggregate.py; the seed site is below them and keeps its full pages.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from pathlib import Path
+
+import pytest
+
+from rutinebok import aggregate
+from rutinebok.checks import run_checks
+from rutinebok.findings import Report
+from rutinebok.load import load_dataset
+from rutinebok.render import SiteOptions, SiteRenderer
+
+from .conftest import TODAY
+
+ROUTINES = 80
+# The whole page's Markdown. At 80 routines a role page is one line per routine (about 250
+# bytes with its link) or at most ROLE_FULL_MAX_DUTIES full duty rows; before the compact
+# form the busiest role page was 200 KB here and frister.md 750 KB.
+PAGE_BUDGET = 40_000
+# National pages that list areas and roles, not routines.
+NATIONAL_BUDGET = 12_000
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def aggregate_paths(pages: dict[str, str]) -> list[str]:
+    return [p for p in pages if p.startswith("roller/") or p in ("frister.md", "kalender.md")
+            or re.fullmatch(r"omrade/[^/]+/(frister|kalender)\.md", p)]
+
+
+def links(pages: dict[str, str], path: str) -> set[str]:
+    """The pages (with #anchor) a page links to, resolved to paths in the docs tree."""
+    out = set()
+    for target in LINK.findall(pages[path]):
+        if "://" in target or target.startswith(("tel:", "mailto:", "#")):
+            continue
+        file, _, anchor = target.partition("#")
+        if not file.endswith(".md"):
+            continue
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), file))
+        out.add(resolved + ("#" + anchor if anchor else ""))
+    return out
+
+
+def anchors(markdown: str) -> set[str]:
+    return set(re.findall(r"\{[^}\n]*#([a-z0-9-]+)[^}\n]*\}", markdown))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    from bench.generate import generate_corpus
+
+    data = tmp_path_factory.mktemp("bounded") / "data"
+    generate_corpus(data, routines=ROUTINES, steps=20)
+    report = Report()
+    ds = load_dataset(data, report)
+    assert not ds.failed_files
+    rr = SiteRenderer(ds, run_checks(ds, TODAY), SiteOptions(today=TODAY))
+    return rr, rr.pages()
+
+
+def test_the_generated_corpus_is_past_every_threshold(generated):
+    rr, pages = generated
+    agg = rr.aggregates
+    assert agg.deadlines_compact and agg.calendar_compact
+    assert any(agg.role_compact(role) for role in rr.ds.roles.values())
+    assert any(p.endswith("/frister.md") for p in pages) and any(p.endswith("/kalender.md") for p in pages)
+
+
+def test_every_aggregate_page_stays_under_its_budget(generated):
+    _, pages = generated
+    sizes = {p: len(pages[p].encode("utf-8")) for p in aggregate_paths(pages)}
+    over = {p: n for p, n in sizes.items() if n > PAGE_BUDGET}
+    assert not over, over
+    for p in ("frister.md", "kalender.md"):
+        assert sizes[p] <= NATIONAL_BUDGET, (p, sizes[p])
+
+
+def test_every_deadline_is_one_link_from_the_area_page_that_frister_links_to(generated):
+    """frister.md -> omrade/<area>/frister.md -> the routine (at its section), and the routine
+    page holds the deadline's words and that section."""
+    rr, pages = generated
+    area_pages = {t for t in links(pages, "frister.md") if re.fullmatch(r"omrade/[^/#]+/frister\.md", t)}
+    assert area_pages
+    reachable = set().union(*(links(pages, p) for p in area_pages))
+    reachable_files = {t.partition("#")[0] for t in reachable}
+    for row in rr.index.deadline_rows:
+        rid = row["routine"].id
+        routine_page = f"rutiner/{rid}.md"
+        assert routine_page in reachable_files, (rid, row["what"])
+        if row["section"] is not None:  # (the routine's review date is in its own words there)
+            assert row["words"] in html.unescape(pages[routine_page]), (rid, row["words"])
+            assert row["section"].id in anchors(pages[routine_page]), (rid, row["section"].id)
+    # Each area page lists its routines, one line each or as tables, and says which.
+    for p in area_pages:
+        assert pages[p].startswith("---\ntitle: \"Frister: "), p
+
+
+def test_every_duty_of_a_role_is_one_link_away_on_its_routine_page(generated):
+    rr, pages = generated
+    for role in rr.ds.roles.values():
+        path = f"roller/{role.id}.md"
+        targets = links(pages, path)
+        for rid, groups in rr.role_duty_groups(role).items():
+            duties = [d for _, ds in groups for d in ds]
+            first = duties[0].section_id
+            if rr.aggregates.role_compact(role):
+                assert f"rutiner/{rid}.md#{first}" in targets, (role.id, rid)
+            routine_page = pages[f"rutiner/{rid}.md"]
+            for d in duties:
+                assert f"rutiner/{rid}.md" in {t.partition("#")[0] for t in targets}, (role.id, rid)
+                assert d.section_id in anchors(routine_page), (rid, d.section_id)
+
+
+def test_a_compact_role_page_has_one_line_per_routine_with_count_and_shortest_deadline(generated):
+    rr, pages = generated
+    role = max(rr.ds.roles.values(), key=rr.duty_count)
+    assert rr.aggregates.role_compact(role)
+    text = pages[f"roller/{role.id}.md"]
+    groups = rr.role_duty_groups(role)
+    items = [line for line in text.splitlines() if line.startswith("- [")]
+    assert len(items) == len(groups)
+    assert f"har {rr.duty_count(role)} oppgaver i {len(groups)} rutiner" in text
+    # The shortest deadline of the busiest routine is the first of the role's rows there by time.
+    rows = [row for row in rr.index.deadline_rows if row["section"] is not None
+            and row["routine"].id in groups and set(row["actors"]) & rr.aggregates.role_actor_ids(role)]
+    rid = rows[0]["routine"].id
+    shortest = min((row for row in rows if row["routine"].id == rid), key=lambda row: row["sort"])
+    line = next(x for x in items if f"rutiner/{rid}.md#" in x)
+    assert line.endswith("korteste frist " + shortest["words"]), line
+    # No duty text is repeated on the compact page: the routine page has it.
+    assert "Frist:" not in text
+
+
+def test_no_new_page_is_an_orphan(generated):
+    """Every page the compact forms add is linked from a page in the navigation."""
+    _, pages = generated
+    roots = ["frister.md", "kalender.md", "roller/index.md", "omrade/index.md"]
+    seen, queue = set(roots), list(roots)
+    while queue:
+        p = queue.pop()
+        for t in links(pages, p):
+            f = t.partition("#")[0]
+            if f in pages and f not in seen:
+                seen.add(f)
+                queue.append(f)
+    new = [p for p in aggregate_paths(pages) if p.startswith("omrade/")]
+    assert new and not [p for p in new if p not in seen]
+    # And each municipality's page links to its own deadlines and calendar.
+    for p in new:
+        area_id = p.split("/")[1]
+        if f"omrade/{area_id}.md" in pages:
+            assert p in links(pages, f"omrade/{area_id}.md"), p
+
+
+def test_the_seed_site_is_below_every_threshold(real):
+    """Five routines: the full pages, no per-area deadlines or calendar pages."""
+    ds, _, findings = real
+    rr = SiteRenderer(ds, findings, SiteOptions(today=TODAY))
+    pages = rr.pages()
+    assert not rr.aggregates.deadlines_compact and not rr.aggregates.calendar_compact
+    assert not any(rr.aggregates.role_compact(role) for role in ds.roles.values())
+    assert not [p for p in pages if re.fullmatch(r"omrade/[^/]+/(frister|kalender)\.md", p)]
+    assert "## Etter rutine" in pages["frister.md"] and "## Faste møter" in pages["kalender.md"]
+    assert max(rr.duty_count(r) for r in ds.roles.values()) * 3 < aggregate.ROLE_FULL_MAX_DUTIES
