@@ -137,16 +137,17 @@ class Aggregates:
         return out
 
     @cached_property
-    def _shortest(self) -> dict[tuple[str, str], dict]:
-        """(routine id, actor) -> the deadline row with the shortest time, in one pass."""
-        out: dict[tuple[str, str], dict] = {}
-        for row in self.rr.index.deadline_rows:
+    def _shortest(self) -> dict[tuple[str, str], tuple]:
+        """(routine id, actor) -> ((time, position), row) of the shortest deadline, in one pass."""
+        out: dict[tuple[str, str], tuple] = {}
+        for i, row in enumerate(self.rr.index.deadline_rows):
             if row["section"] is None:
                 continue  # the routine's own review date is not a duty
             for actor in row["actors"]:
                 key = (row["routine"].id, actor)
-                if key not in out or row["sort"] < out[key]["sort"]:
-                    out[key] = row
+                # Equal times (48 timer, 2 døgn): the first in the data wins, as on frister.md.
+                if key not in out or (row["sort"], i) < out[key][0]:
+                    out[key] = ((row["sort"], i), row)
         return out
 
     def role_lines(self, role: Role) -> list[tuple[str, list[RoutineLine]]]:
@@ -160,8 +161,8 @@ class Aggregates:
         for rid, groups in self.rr.role_duty_groups(role).items():
             routine = self.ds.routines[rid]
             duties = [d for _, ds in groups for d in ds]
-            rows = [row for a in actors if (row := self._shortest.get((rid, a)))]
-            shortest = min(rows, key=lambda row: row["sort"])["words"] if rows else ""
+            rows = [found for a in actors if (found := self._shortest.get((rid, a)))]
+            shortest = min(rows, key=lambda found: found[0])[1]["words"] if rows else ""
             area = self.routine_area[rid]
             line = RoutineLine(routine, duties[0].section_id, len(duties), shortest,
                                len(area) if isinstance(area, frozenset) and len(area) > 1 else 0)

@@ -140,7 +140,7 @@ def test_a_compact_role_page_has_one_line_per_routine_with_count_and_shortest_de
                     and row["section"] is not None and set(row["actors"]) & actors]
             if rows:
                 shortest = min(rows, key=lambda row: row["sort"])
-                assert line.endswith("korteste frist " + shortest["words"]), (line, shortest["words"])
+                assert line.endswith("korteste frist: " + shortest["words"]), (line, shortest["words"])
             else:
                 assert line.endswith("ingen fast frist"), line
         # No duty text is repeated on the compact page: the routine page has it.
