@@ -178,3 +178,103 @@ def test_the_seed_site_is_below_every_threshold(real):
     assert not [p for p in pages if re.fullmatch(r"omrade/[^/]+/(frister|kalender)\.md", p)]
     assert "## Etter rutine" in pages["frister.md"] and "## Faste møter" in pages["kalender.md"]
     assert max(rr.duty_count(r) for r in ds.roles.values()) * 3 < aggregate.ROLE_FULL_MAX_DUTIES
+
+
+# ---------------------------------------------------------------- in the browser
+
+BROWSER_ROUTINES = 40  # past every threshold with 6 steps each; a build without PDFs
+
+
+@pytest.fixture(scope="module")
+def generated_site(tmp_path_factory):
+    """A real `mkdocs build` of a generated corpus (PDFs off: they are not what is tested here),
+    served on 127.0.0.1."""
+    import functools
+    import socketserver
+    import threading
+
+    from bench.generate import generate_corpus
+
+    from .conftest import ROOT, build_site
+
+    work = tmp_path_factory.mktemp("bounded-site")
+    generate_corpus(work / "data", routines=BROWSER_ROUTINES, steps=6)
+    config = work / "mkdocs.yml"
+    config.write_text((ROOT / "mkdocs.yml").read_text("utf-8")
+                      .replace("docs_dir: content", f"docs_dir: {ROOT / 'content'}")
+                      .replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
+                      .replace("module_name: macros/main", f"module_name: {ROOT / 'macros' / 'main'}")
+                      .replace("    data: data\n", "    data: data\n    pdf: false\n"), "utf-8")
+    out = work / "site"
+    result = build_site(out, data=work / "data", config=config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    from .conftest import _QuietHandler
+
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", out
+    server.shutdown()
+    server.server_close()
+
+
+def _compact_pages(out: Path) -> dict[str, str]:
+    """One page of each compact kind, found in the built site."""
+    area = sorted(p.parent.parent.name for p in (out / "omrade").glob("*/frister/index.html")
+                  if (p.parent.parent / "index.html").exists())[0]  # a municipality, not «hele landet»
+    roles = sorted(p.parent.name for p in (out / "roller").glob("*/index.html")
+                   if "for mange til å vise på én side" in p.read_text("utf-8"))
+    assert roles, "no compact role page in the generated site"
+    return {"deadlines": "/frister/", "calendar": "/kalender/", "role": f"/roller/{roles[0]}/",
+            "area-deadlines": f"/omrade/{area}/frister/", "area-calendar": f"/omrade/{area}/kalender/",
+            "area": f"/omrade/{area}/"}
+
+
+def test_compact_pages_are_axe_clean_and_readable_at_360_px(browser, generated_site):
+    import json
+
+    from .conftest import AXE
+
+    url, out = generated_site
+    pages = _compact_pages(out)
+    for viewport in ({"width": 1280, "height": 900}, {"width": 360, "height": 740}):
+        context = browser.new_context(viewport=viewport, locale="nb-NO", bypass_csp=True)
+        pg = context.new_page()
+        for kind, path in pages.items():
+            pg.goto(url + path)
+            if kind in ("deadlines", "calendar", "role"):
+                assert "til å vise på én side" in pg.locator("article").inner_text(), kind
+            width = pg.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], (kind, width)
+            assert pg.locator("[data-quick-exit]").count() == 1, (kind, path)
+            box = pg.locator("[data-quick-exit]").bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], kind
+            pg.evaluate(AXE.read_text("utf-8"))
+            result = pg.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})""")
+            violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+            assert violations == [], (kind, json.dumps(violations, ensure_ascii=False))
+        context.close()
+
+
+def test_the_reader_gets_from_frister_to_a_deadline_in_a_routine_by_clicking(browser, generated_site):
+    """National page -> her municipality -> a routine -> the section with the deadline."""
+    url, _ = generated_site
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="nb-NO")
+    pg = context.new_page()
+    pg.goto(url + "/frister/")
+    pg.locator("article a[href*='omrade/']").first.click()
+    pg.wait_for_url("**/omrade/*/frister/")
+    link = pg.locator("article a[href*='rutiner/']").first
+    # One line per routine («…: 12 frister, korteste frist: straks») or the full table row.
+    words = link.evaluate("""a => { const li = a.closest('li');
+        if (li) return li.innerText.split('korteste frist: ')[1].trim();
+        return a.closest('tr').querySelector('td').innerText.trim(); }""")
+    assert words
+    link.click()
+    pg.wait_for_url("**/rutiner/**")
+    anchor = pg.url.split("#")[1]
+    assert pg.locator(f"[id='{anchor}']").count() == 1
+    assert words in pg.locator("article").inner_text()
+    context.close()
