@@ -209,20 +209,48 @@ class Aggregates:
         line per routine as a busy role."""
         return self.deadline_count(group.routines) > DEADLINES_FULL_MAX_ROWS
 
+    def area_calendar_compact(self, group: AreaGroup) -> bool:
+        return len(self.meetings_of(group.routines)) + len(self.events_of(group.routines)) > CALENDAR_FULL_MAX_ROWS
+
+    def calendar_lines(self, group: AreaGroup) -> list[tuple[Routine, list, dict | None]]:
+        """(routine, its meetings, its next date or None) for each routine of the area."""
+        out = []
+        for x in group.routines:
+            events = sorted(self._events_by_routine.get(x.id, []), key=lambda e: e["date"])
+            upcoming = next((e for e in events if e["date"] >= self.rr.opt.today), None)
+            out.append((x, [m for _, _, m in self._meetings_by_routine.get(x.id, [])], upcoming))
+        return out
+
     def routine_deadlines(self, routines: list[Routine]) -> list[tuple[str, list]]:
         by_routine = self.deadline_groups[0]
         return [(r.id, by_routine[r.id]) for r in routines if r.id in by_routine]
 
     def actor_deadline_counts(self) -> list[tuple[str, int]]:
-        return [(actor, len(rows)) for actor, rows in self.deadline_groups[1].items()]
+        """Roles only: there are a few dozen; organisations (one per office) are found by area."""
+        return [(actor, len(rows)) for actor, rows in self.deadline_groups[1].items() if actor in self.ds.roles]
+
+    @cached_property
+    def _meetings_by_routine(self) -> dict[str, list[tuple]]:
+        out: dict[str, list[tuple]] = {}
+        for m in self.rr.meetings():
+            out.setdefault(m[0].id, []).append(m)
+        return out
+
+    @cached_property
+    def _events_by_routine(self) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {}
+        for e in self.events:
+            out.setdefault(e["routine"].id, []).append(e)
+        return out
 
     def meetings_of(self, routines: list[Routine]) -> list[tuple]:
-        ids = {r.id for r in routines}
-        return [m for m in self.rr.meetings() if m[0].id in ids]
+        by = self._meetings_by_routine
+        return [m for r in routines for m in by.get(r.id, [])]
 
     def events_of(self, routines: list[Routine]) -> list[dict]:
-        ids = {r.id for r in routines}
-        return [e for e in self.events if e["routine"].id in ids]
+        """In date order, as on the national calendar."""
+        by = self._events_by_routine
+        return sorted((e for r in routines for e in by.get(r.id, [])), key=lambda e: e["date"])
 
     def pages(self) -> dict[str, str]:
         """The per-area deadlines and calendar pages, made only when the national page is compact."""

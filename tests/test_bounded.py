@@ -105,6 +105,19 @@ def test_every_deadline_is_one_link_from_the_area_page_that_frister_links_to(gen
         assert pages[p].startswith("---\ntitle: \"Frister: "), p
 
 
+def test_every_meeting_and_date_is_one_link_from_the_area_page_that_kalender_links_to(generated):
+    rr, pages = generated
+    area_pages = {t for t in links(pages, "kalender.md") if re.fullmatch(r"omrade/[^/#]+/kalender\.md", t)}
+    assert area_pages
+    reachable = set().union(*(links(pages, p) for p in area_pages))
+    reachable_files = {t.partition("#")[0] for t in reachable}
+    for routine, _, m in rr.meetings():
+        assert f"rutiner/{routine.id}.md" in reachable_files, (routine.id, m.id)
+        assert m.id in anchors(pages[f"rutiner/{routine.id}.md"]) or f'id="{m.id}"' in pages[f"rutiner/{routine.id}.md"]
+    for e in rr.calendar_events():
+        assert f"rutiner/{e['routine'].id}.md" in reachable_files, e["title"]
+
+
 def test_every_duty_of_a_role_is_one_link_away_on_its_routine_page(generated):
     rr, pages = generated
     for role in rr.ds.roles.values():
