@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import generate_corpus  # noqa: E402
+from bench.generate import generate_corpus
 
 TODAY = "2026-11-22"
 

@@ -4,8 +4,10 @@ Today's full form shows every duty, deadline or date on one page. That is right 
 site and useless at scale: a thousand routines made a 9 MB deadlines page and role pages of
 1-3 MB, which no phone can open. Past a threshold measured in rows a reader would have to
 scroll, a page switches to a compact form that grows by one short line per routine or per area,
-and the full rows move to one page per area (omrade/<area>/frister.md, .../kalender.md). Every
-duty and deadline stays on its routine page, which is also what the search indexes.
+and the rows move to one page per area (omrade/<area>/frister.md, .../kalender.md), which is
+itself one line per routine when the area is past the same threshold. Every duty and deadline
+stays on its routine page, which is also what the search indexes. The seed site is far below
+every threshold and keeps its full pages.
 """
 
 from __future__ import annotations

@@ -234,8 +234,8 @@ def generated_site(tmp_path_factory):
 
 def _compact_pages(out: Path) -> dict[str, str]:
     """One page of each compact kind, found in the built site."""
-    area = sorted(p.parent.parent.name for p in (out / "omrade").glob("*/frister/index.html")
-                  if (p.parent.parent / "index.html").exists())[0]  # a municipality, not «hele landet»
+    area = min(p.parent.parent.name for p in (out / "omrade").glob("*/frister/index.html")
+               if (p.parent.parent / "index.html").exists())  # a municipality, not «hele landet»
     roles = sorted(p.parent.name for p in (out / "roller").glob("*/index.html")
                    if "for mange til å vise på én side" in p.read_text("utf-8"))
     assert roles, "no compact role page in the generated site"
