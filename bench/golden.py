@@ -86,10 +86,14 @@ def build(repo: Path, site: Path, builder: str) -> None:
         else:
             steps.append([sys.executable, "-m", "rutinebok.search_index", str(site)])
     else:
-        docs = site.parent / "docs"
-        steps = [[sys.executable, "-m", "rutinebok.site", "write", str(docs), "--pdf"],
-                 [sys.executable, "-m", "rutinebok.site", "zensical", str(docs), str(site)],
-                 [sys.executable, "-m", "rutinebok.postbuild", str(site)]]
+        # mkdocs.tree.yml builds build/docs into build/site-tree (as `make build-zensical`).
+        zensical = repo / ".venv-zensical" / "bin" / "zensical"
+        if not zensical.exists():
+            sys.exit(f"{zensical} finnes ikke; kjør `make build-zensical` i {repo} først")
+        steps = [[sys.executable, "-m", "rutinebok.site", "write", "build/docs", "--pdf"],
+                 [str(zensical), "build", "--strict", "-f", "mkdocs.tree.yml"],
+                 [sys.executable, "-m", "rutinebok.postbuild", "build/site-tree"],
+                 ["sh", "-c", f'rm -rf "{site}" && mv build/site-tree "{site}"']]
     for step in steps:
         done = subprocess.run(step, cwd=repo, env=env, capture_output=True, text=True, check=False)
         if done.returncode:

@@ -11,6 +11,21 @@ from rutinebok.escape import html_text, md_text, md_url
 from rutinebok.render import plain
 
 
+class MacroError(Exception):
+    """A macro in a hand-written page names something the data does not have."""
+
+
+def _known(table: dict, key: str, what: str, example: str):
+    """table[key], or an error that says what was asked for and what exists."""
+    if key in table:
+        return table[key]
+    import difflib
+
+    guess = difflib.get_close_matches(str(key), list(table), n=1)
+    hint = f"; mente du «{guess[0]}»?" if guess else f"; skriv id-en som i data/, for eksempel «{example}»"
+    raise MacroError(f"fant ingen {what} med id «{key}» i data/{hint}")
+
+
 def define_env(env):
     def renderer():
         extra = env.conf["extra"]
@@ -50,7 +65,7 @@ def define_env(env):
     @env.macro
     def contact_card(org_id: str) -> str:
         r = renderer()
-        org = r.ds.organisations[org_id]
+        org = _known(r.ds.organisations, org_id, "organisasjon", "krisesenteret-i-moss")
         lines = [f"**[{md_text(org.name)}](organisasjoner/{org.id}.md)**", ""]
         for c in org.contacts:
             value = (f"[{md_text(c.phone)}]({r.tel(c.phone)})" if c.phone else
@@ -68,7 +83,7 @@ def define_env(env):
     @env.macro
     def deadline(rule_id: str) -> str:
         """The words for a named time rule, e.g. {{ deadline('nodhjelp-behandlingstid') }} -> 48 timer."""
-        rule = renderer().rules[rule_id]
+        rule = _known(renderer().rules, rule_id, "navngitt tidsregel", "nodhjelp-behandlingstid")
         return rule.value.words if rule.value else ""
 
     @env.macro

@@ -11,6 +11,7 @@ the fast reader refuses a file, the ruamel reader runs and says exactly where an
 from __future__ import annotations
 
 import gc
+import os
 import re
 import typing
 from collections.abc import Iterator
@@ -716,22 +717,54 @@ def text_findings(source: SourceFile) -> list[Finding]:
     return sorted(out, key=lambda f: (f.line, f.column))
 
 
-def load_dataset(data_dir: Path, report: Report, display_base: Path | None = None) -> Dataset:
-    """Load every file under data_dir. Findings go to `report`; bad files are left out."""
+class LoadCache:
+    """What each file gave when it was last read, by path: `make serve` loads the data again after
+    every save, and only the files whose size or modification time changed are parsed again.
+    The stamp is taken before the file is read, so a file changed while it was being read is
+    read again next time."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[tuple, SourceFile, Any, list[Finding]]] = {}
+
+    @staticmethod
+    def stamp(path: Path) -> tuple | None:
+        try:
+            st = os.stat(path, follow_symlinks=False)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+    def get(self, path: Path, rel: str, stamp: tuple | None):
+        hit = self._files.get(rel)
+        return hit[1:] if hit is not None and stamp is not None and hit[0] == stamp else None
+
+    def put(self, rel: str, stamp: tuple | None, source: SourceFile, entity: Any, found: list[Finding]) -> None:
+        if stamp is not None:
+            self._files[rel] = (stamp, source, entity, found)
+
+    def keep_only(self, rels: set[str]) -> None:
+        for rel in set(self._files) - rels:
+            del self._files[rel]
+
+
+def load_dataset(data_dir: Path, report: Report, display_base: Path | None = None,
+                 cache: LoadCache | None = None) -> Dataset:
+    """Load every file under data_dir. Findings go to `report`; bad files are left out.
+    With a cache, a file unchanged since the last load is not read again."""
     # Loading makes many small objects that all stay alive; with the cyclic collector on,
     # each full collection walks all of them again (most of the load time at 1,000
     # routines, growing faster than the data). Nothing here makes garbage cycles.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_dataset(data_dir, report, display_base)
+        return _load_dataset(data_dir, report, display_base, cache)
     finally:
         if enabled:
             gc.enable()
         gc.freeze()  # the data set lives on; later collections need not walk it
 
 
-def _load_dataset(data_dir: Path, report: Report, display_base: Path | None) -> Dataset:
+def _load_dataset(data_dir: Path, report: Report, display_base: Path | None, cache: LoadCache | None) -> Dataset:
     base = display_base if display_base is not None else data_dir.parent
     ds = Dataset(root=data_dir)
     if not data_dir.is_dir():
@@ -758,15 +791,23 @@ def _load_dataset(data_dir: Path, report: Report, display_base: Path | None) -> 
                                rel, hint="datafiler ligger i " + ", ".join(known)))
             ds.failed_files.append(rel)
             continue
-        try:
-            source = read_yaml(path, rel)
-            entity = validate(source, kind.model)
-        except DataError as exc:
-            report.extend(exc.findings)
-            ds.failed_files.append(rel)
-            continue
+        stamp = cache.stamp(path) if cache is not None else None
+        hit = cache.get(path, rel, stamp) if cache is not None else None
+        if hit is not None:
+            source, entity, found = hit
+        else:
+            try:
+                source = read_yaml(path, rel)
+                entity = validate(source, kind.model)
+            except DataError as exc:
+                report.extend(exc.findings)
+                ds.failed_files.append(rel)
+                continue
+            found = text_findings(source)
+            if cache is not None:
+                cache.put(rel, stamp, source, entity, found)
         ds.files[rel] = source
-        report.extend(text_findings(source))
+        report.extend(found)
         if kind.single:
             ds.singles[kind.name] = entity
             continue
@@ -782,4 +823,6 @@ def _load_dataset(data_dir: Path, report: Report, display_base: Path | None) -> 
             continue
         ids.add(entity.id)
         ds.by_kind(kind.name)[entity.id] = entity
+    if cache is not None:
+        cache.keep_only({_rel(p, base, data_dir) for p in paths})
     return ds

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from pathlib import Path
 
 from mkdocs.config import base
@@ -36,6 +37,8 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         # rebuild after one YAML change sends only the pages whose text changed through
         # Markdown and the theme, and the post-build pass only over those.
         self._previous: dict[str, str] = {}
+        self._load_cache = None
+        self._memo = None
         self._indexing = threading.Lock()
         self._pdfs_later = False
         self._stop = threading.Event()
@@ -44,6 +47,13 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
     def on_startup(self, *, command, dirty) -> None:
         # Defining on_startup keeps one plugin object across serve's rebuilds.
         self.command, self.dirty = command, dirty
+        if command == "serve":
+            from .incremental import Memo
+            from .load import LoadCache
+
+            # Kept across serve's rebuilds: unchanged files are not parsed again, and only the
+            # pages a change can reach are made again (rutinebok.incremental).
+            self._load_cache, self._memo = LoadCache(), Memo()
         if dirty:
             logging.getLogger("mkdocs.commands.build").addFilter(_DirtyNotice())
 
@@ -52,7 +62,7 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         try:
             project = Project.make(Path(config.config_file_path).resolve(), config.site_url, config.site_name,
                                    config.extra.get("rutinebok"), serve=self.command == "serve")
-            self.engine = Engine(project, log=log)
+            self.engine = Engine(project, log=log, load_cache=self._load_cache)
         except SiteError as exc:
             raise PluginError(str(exc)) from None
         if not project.draft:
@@ -64,7 +74,7 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         # In the preview the PDFs follow the page (on_post_build); until then the last ones show.
         self._pdfs_later = self.command == "serve" and self.engine.project.settings.pdf
         try:
-            pages = self.engine.pages()
+            pages = self.engine.pages(self._memo)
             generated = self.engine.files(pdf=False if self._pdfs_later else None)
         except SiteError as exc:
             raise PluginError(str(exc)) from None
@@ -90,6 +100,9 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
                 files.append(File.generated(config, path, content=content))
         return files
 
+    def on_pre_build(self, config) -> None:
+        self._build_started = time.time_ns()
+
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         if self.engine.project.draft:
             markdown = draft_banner(markdown)
@@ -113,7 +126,13 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
 
         r = self.engine.renderer
         site = Path(config.site_dir)
-        run(site, r.glossary_terms(), r.names_with_spaces(), index=False)
+        written = None
+        if self.dirty and self.command == "serve":
+            # A dirty rebuild wrote only the changed pages (and the theme's own): the pass goes
+            # over those. Pages not written again were processed after an earlier build.
+            started = getattr(self, "_build_started", 0) - 2_000_000_000  # coarse file clocks
+            written = [p for p in site.rglob("*.html") if p.stat().st_mtime_ns >= started]
+        run(site, r.glossary_terms(), r.names_with_spaces(), index=False, paths=written)
         if self.command != "serve":
             build_search_index(site)
             return

@@ -51,11 +51,13 @@ def process_page(html: str, url: str, terms: list[GlossaryTerm], names: list[str
     return with_policy(html)
 
 
-def run(site: Path, terms: list[GlossaryTerm], names: list[str], *, index: bool = True) -> int:
-    """Process every page of the built site in place; returns how many pages had content."""
+def run(site: Path, terms: list[GlossaryTerm], names: list[str], *, index: bool = True,
+        paths=None) -> int:
+    """Process every page of the built site in place (or only `paths`, HTML files under it);
+    returns how many pages had content."""
     site = Path(site)
     done = 0
-    for path in sorted(site.rglob("*.html")):
+    for path in sorted(site.rglob("*.html") if paths is None else (Path(p) for p in paths)):
         rel = path.relative_to(site).as_posix()
         if rel.startswith(("pagefind/", "assets/")):
             continue

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -106,7 +107,7 @@ class SiteRenderer:
         self.names = Names(ds, options.today)
         self.rules = self.index.rules
         self.duties = self.index.duties
-        self.pdf = False  # the MkDocs hook sets these when it builds PDFs and finds signed copies
+        self.pdf = False  # the site engine (rutinebok.site) sets these when it builds PDFs and finds signed copies
         self.signed: dict[str, list[dict]] = {}
         self.env = Environment(
             loader=FileSystemLoader([TEMPLATES / "site", TEMPLATES]),  # blocks/<kind>.md.j2 from TEMPLATES
@@ -540,40 +541,66 @@ class SiteRenderer:
         return self.env.get_template(template).render(**ctx)
 
     def pages(self) -> dict[str, str]:
-        out: dict[str, str] = {}
+        return {path: make() for path, (_, make) in self.page_makers().items()}
+
+    def page_makers(self) -> dict[str, tuple[tuple[str, str] | None, Callable[[], str]]]:
+        """Each generated page: its path, the entity it is the page of ((kind, id), or None for
+        a page made from many entities), and how to make it. `make serve` remakes an entity's
+        page only when the entity or one it refers to, or that refers to it, changed
+        (rutinebok.incremental); pages of no one entity are made every time."""
+        out: dict[str, tuple[tuple[str, str] | None, Callable[[], str]]] = {}
+
+        def one(path: str, key: tuple[str, str] | None, template: str, **ctx) -> None:
+            out[path] = (key, lambda: self.render(template, **ctx))
+
         for r in self.ds.routines.values():
-            out[f"rutiner/{r.id}.md"] = self.render("routine.md.j2", **self.routine_context(r))
+            out[f"rutiner/{r.id}.md"] = (("routines", r.id),
+                                         lambda r=r: self.render("routine.md.j2", **self.routine_context(r)))
         for o in self.ds.organisations.values():
-            out[f"organisasjoner/{o.id}.md"] = self.render("organisation.md.j2", org=o, base="../")
+            one(f"organisasjoner/{o.id}.md", ("organisations", o.id), "organisation.md.j2", org=o, base="../")
         for role in self.ds.roles.values():
-            out[f"roller/{role.id}.md"] = self.render("role.md.j2", role=role, base="../")
+            one(f"roller/{role.id}.md", ("roles", role.id), "role.md.j2", role=role, base="../")
         for t in self.ds.trees.values():
-            out[f"veivisere/{t.id}.md"] = self.render("tree.md.j2", tree=t, base="../")
-            out[f"veivisere/{t.id}-diagram.md"] = self.render("tree_diagram.md.j2", tree=t, base="../")
-        out["veivisere/index.md"] = self.render("trees_index.md.j2", base="../")
-        routines = sorted(self.ds.routines.values(), key=lambda x: x.title.lower())
-        out["rutiner/index.md"] = self.render("routines_index.md.j2", base="../",
-                                              current=[x for x in routines if not self.historical(x)],
-                                              old=[x for x in routines if self.historical(x)])
+            one(f"veivisere/{t.id}.md", ("trees", t.id), "tree.md.j2", tree=t, base="../")
+            one(f"veivisere/{t.id}-diagram.md", ("trees", t.id), "tree_diagram.md.j2", tree=t, base="../")
+        one("veivisere/index.md", None, "trees_index.md.j2", base="../")
+
+        def routines_index() -> str:
+            routines = sorted(self.ds.routines.values(), key=lambda x: x.title.lower())
+            return self.render("routines_index.md.j2", base="../",
+                               current=[x for x in routines if not self.historical(x)],
+                               old=[x for x in routines if self.historical(x)])
+
+        out["rutiner/index.md"] = (None, routines_index)
         for c in self.ds.by_kind("checklists").values():
-            out[f"sjekklister/{c.id}.md"] = self.render("checklist.md.j2", checklist=c, base="../")
+            one(f"sjekklister/{c.id}.md", ("checklists", c.id), "checklist.md.j2", checklist=c, base="../")
         if self.ds.by_kind("checklists"):
-            out["sjekklister/index.md"] = self.render("checklists_index.md.j2", base="../")
-        out["organisasjoner/index.md"] = self.render("organisations_index.md.j2", base="../")
-        out["roller/index.md"] = self.render("roles_index.md.j2", base="../")
-        orgs = sorted(self.ds.organisations.values(), key=lambda x: x.name.lower())
-        out["kontakter.md"] = self.render("contacts.md.j2", base="",
-                                          with_contacts=[o for o in orgs if o.contacts and not self.ended(o.id)],
-                                          without_contacts=[o for o in orgs if not o.contacts and not self.ended(o.id)],
-                                          gone=[o for o in orgs if self.ended(o.id)])
-        out.update(self.area_pages())
-        out["frister.md"] = self.render("deadlines.md.j2", base="")
-        out["kalender.md"] = self.render("calendar.md.j2", base="")
-        out.update(self.aggregates.pages())
-        out["lover.md"] = self.render("laws.md.j2", base="", laws=[
-            (law, self.index.citing.get(law.id, [])) for law in sorted(self.ds.laws.values(), key=lambda x: x.title.lower())])
-        out["ordliste.md"] = self.render("glossary.md.j2", base="")
-        out.update(self.help_pages())
+            one("sjekklister/index.md", None, "checklists_index.md.j2", base="../")
+        one("organisasjoner/index.md", None, "organisations_index.md.j2", base="../")
+        one("roller/index.md", None, "roles_index.md.j2", base="../")
+
+        def contacts() -> str:
+            orgs = sorted(self.ds.organisations.values(), key=lambda x: x.name.lower())
+            return self.render("contacts.md.j2", base="",
+                               with_contacts=[o for o in orgs if o.contacts and not self.ended(o.id)],
+                               without_contacts=[o for o in orgs if not o.contacts and not self.ended(o.id)],
+                               gone=[o for o in orgs if self.ended(o.id)])
+
+        out["kontakter.md"] = (None, contacts)
+        # Pages made from many entities are made every time anyway: made here, kept as text.
+        for path, text in self.area_pages().items():
+            out[path] = (None, lambda text=text: text)
+        one("frister.md", None, "deadlines.md.j2", base="")
+        one("kalender.md", None, "calendar.md.j2", base="")
+        for path, text in self.aggregates.pages().items():
+            out[path] = (None, lambda text=text: text)
+        out["lover.md"] = (None, lambda: self.render("laws.md.j2", base="", laws=[
+            (law, self.index.citing.get(law.id, []))
+            for law in sorted(self.ds.laws.values(), key=lambda x: x.title.lower())]))
+        one("ordliste.md", None, "glossary.md.j2", base="")
+        for path, template, routine_id in HELP_PATHS:
+            if routine_id in self.ds.routines:
+                out[path] = (None, lambda template=template, routine_id=routine_id: self.help_page(template, routine_id))
         return out
 
     def area_pages(self) -> dict[str, str]:
@@ -603,13 +630,13 @@ class SiteRenderer:
 
     def help_pages(self) -> dict[str, str]:
         """Step-by-step pages for help-seekers, generated from the routines they summarise."""
+        return {path: self.help_page(template, routine_id) for path, template, routine_id in HELP_PATHS
+                if routine_id in self.ds.routines}
+
+    def help_page(self, template: str, routine_id: str) -> str:
         from .helpseeker import HelpPath
 
-        out = {}
-        for path, template, routine_id in HELP_PATHS:
-            if routine_id in self.ds.routines:
-                out[path] = self.render(template, p=HelpPath(self, routine_id), base="../")
-        return out
+        return self.render(template, p=HelpPath(self, routine_id), base="../")
 
     def assets(self) -> dict[str, bytes]:
         """Binary files beside the pages: one SVG diagram per decision tree."""

@@ -165,14 +165,14 @@ class Project:
 class Engine:
     """The loaded, checked data and everything the site makes from it."""
 
-    def __init__(self, project: Project, log=None):
+    def __init__(self, project: Project, log=None, load_cache=None):
         from .checks import run_checks
         from .findings import Report
         from .load import load_dataset
 
         self.project = project
         report = Report()
-        self.ds = load_dataset(project.data_dir, report, display_base=project.root)
+        self.ds = load_dataset(project.data_dir, report, display_base=project.root, cache=load_cache)
         if not self.ds.failed_files:
             report.extend(run_checks(self.ds, project.today))
         self.report = report
@@ -202,12 +202,15 @@ class Engine:
         renderer.signed = signing_status(self.ds, p.root / "signed", p.data_dir)
         return renderer
 
-    def pages(self) -> dict[str, str]:
-        """The generated Markdown pages by path in the docs tree."""
+    def pages(self, memo=None) -> dict[str, str]:
+        """The generated Markdown pages by path in the docs tree. With the memo of the last
+        build (rutinebok.incremental.Memo, kept by `make serve`), only the pages a change can
+        reach are made again."""
         from .helpseeker import PathError
+        from .incremental import pages
 
         try:
-            return self.renderer.pages()
+            return pages(self.renderer, memo)
         except PathError as err:
             raise SiteError(f"{err}; nettstedet ble ikke bygget, og forrige versjon er urørt") from None
 

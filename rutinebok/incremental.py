@@ -1,0 +1,142 @@
+"""The edit loop of `make serve`: after a save, make again only the pages the change can reach.
+
+A generated page is either the page of one entity (a routine, an organisation, a decision tree)
+or a page made from many (the lists, the deadlines, the area pages). The second kind is made
+every time. An entity's page shows the entity itself, the entities it refers to (names, contact
+details, laws) and the entities that refer to it (the routines of an organisation, the trees of
+a routine), nothing further; so after a change it is made again when the entity, one it refers
+to or one that refers to it changed (references before and after the change both count, so a
+removed reference also updates the page it pointed to), or when the checks now say something
+else about it. Everything is made again when a file was added or removed, an entity changed
+its id, a role or a one-file kind (the glossary) changed, or the day, the signed copies or the
+settings changed: those reach pages in ways the references do not show.
+
+Roles and checklists are few and their pages gather from many routines: they are always made.
+`tests/test_incremental.py` makes the pages both ways after many kinds of edits and compares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .index import ENTITY_KINDS
+
+Key = tuple[str, str]
+
+# Pages of these kinds gather what many routines say about them: always made again.
+ALWAYS = frozenset({"roles", "checklists"})
+# A change in one of these reaches pages the references do not show (roles by organisation kind).
+EVERYWHERE = frozenset({"roles"})
+
+
+@dataclass
+class Memo:
+    """What the last build was made from, and the pages it made."""
+
+    texts: dict[str, str] = field(default_factory=dict)  # data file -> its text
+    owners: dict[str, Key] = field(default_factory=dict)  # data file -> (kind, id), or ("single", name)
+    refs: dict[Key, frozenset[Key]] = field(default_factory=dict)  # entity -> entities it refers to
+    findings: dict[str, tuple] = field(default_factory=dict)  # data file -> what the checks said of it
+    context: tuple = ()
+    pages: dict[str, str] = field(default_factory=dict)
+    made: int = 0  # pages made by the last call (the rest were kept)
+
+
+def _owners(ds) -> dict[str, Key]:
+    out: dict[str, Key] = {}
+    for kind in ENTITY_KINDS:
+        for eid, entity in ds.by_kind(kind).items():
+            out[entity._file] = (kind, eid)
+    for name, entity in ds.singles.items():
+        if entity is not None and getattr(entity, "_file", None):
+            out[entity._file] = ("single", name)
+    return out
+
+
+def _findings(findings) -> dict[str, tuple]:
+    out: dict[str, list] = {}
+    for f in findings:
+        out.setdefault(f.file, []).append((f.code, f.severity, f.message, f.path, f.line, f.column, f.hint))
+    return {file: tuple(sorted(items)) for file, items in out.items()}
+
+
+def _context(renderer) -> tuple:
+    opt = renderer.opt
+    signed = tuple(sorted((rid, repr(copies)) for rid, copies in renderer.signed.items()))
+    return (opt.today, opt.edit_base, opt.site_name, bool(renderer.pdf), signed)
+
+
+def affected(memo: Memo, renderer, texts: dict[str, str], owners: dict[str, Key],
+             findings: dict[str, tuple]) -> tuple[set[Key] | None, dict[Key, frozenset[Key]]]:
+    """The entities whose pages must be made again (None: all of them), and the references now."""
+    index = renderer.index
+
+    def refs_of(key: Key) -> frozenset[Key]:
+        found = set(index.references(*key))
+        if key[0] == "routines":
+            found |= _time_rules(renderer.ds.routines[key[1]])
+        return frozenset(found)
+
+    everything = (not memo.pages or set(texts) != set(memo.texts) or owners != memo.owners
+                  or _context(renderer) != memo.context)
+    changed_files = {rel for rel in texts if texts[rel] != memo.texts.get(rel)}
+    changed_files |= {rel for rel in set(findings) | set(memo.findings) if findings.get(rel) != memo.findings.get(rel)}
+    if not everything:
+        everything = any(rel not in owners or owners[rel][0] in EVERYWHERE | {"single"} for rel in changed_files)
+    if everything:
+        return None, {key: refs_of(key) for key in owners.values() if key[0] != "single"}
+    changed = {owners[rel] for rel in changed_files}
+    refs = dict(memo.refs)
+    for key in changed:
+        refs[key] = refs_of(key)
+    hit = set(changed)
+    for key in changed:
+        hit |= memo.refs.get(key, frozenset()) | refs[key]
+    # A named time rule is stated in one routine and used in others (the deadline words come
+    # from where it is stated): a change reaches every routine that states or uses it.
+    shared = {k for k in hit if k[0] == "time-rule"}
+    if shared:
+        changed |= {key for key, out in refs.items() if out & shared}
+        changed |= {key for key, out in memo.refs.items() if out & shared}
+        hit |= changed
+    hit |= {key for key, out in refs.items() if out & changed}
+    hit |= {key for key, out in memo.refs.items() if out & changed}
+    return hit, refs
+
+
+def _time_rules(routine) -> set[Key]:
+    """("time-rule", id) of every named time rule the routine states or uses in a deadline."""
+    from .index import Index
+    from .model import Strict
+
+    found = set()
+    for _, block in routine.walk_blocks():
+        if block.rule is not None:
+            found.add(("time-rule", block.rule.id))
+        if isinstance(block.value, Strict):
+            found.update(("time-rule", d.rule) for d in Index.deadlines_in(block.value) if d.rule)
+    return found
+
+
+def pages(renderer, memo: Memo | None) -> dict[str, str]:
+    """The generated pages; with a memo of the last build, only the affected ones are made again
+    (the memo is updated). Without one, every page is made."""
+    makers = renderer.page_makers()
+    if memo is None:
+        return {path: make() for path, (_, make) in makers.items()}
+    ds = renderer.ds
+    texts = {rel: source.text for rel, source in ds.files.items()}
+    owners = _owners(ds)
+    findings = _findings(renderer.findings)
+    hit, refs = affected(memo, renderer, texts, owners, findings)
+    out: dict[str, str] = {}
+    made = 0
+    for path, (key, make) in makers.items():
+        if hit is None or key is None or key in hit or key[0] in ALWAYS or path not in memo.pages:
+            out[path] = make()
+            made += 1
+        else:
+            out[path] = memo.pages[path]
+    memo.texts, memo.owners, memo.refs, memo.findings = texts, owners, refs, findings
+    memo.context, memo.pages, memo.made = _context(renderer), out, made
+    return out

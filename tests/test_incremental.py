@@ -1,0 +1,203 @@
+"""The edit loop of `make serve` (rutinebok.incremental): after each kind of edit, the pages made
+again only where the change reaches are the same as the pages made from scratch; and an edit
+far from a page does not make it again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from rutinebok import incremental
+from rutinebok.checks import run_checks
+from rutinebok.findings import Report
+from rutinebok.load import LoadCache, load_dataset
+from rutinebok.render import SiteOptions, SiteRenderer
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 22)
+
+
+def renderer(data: Path, cache: LoadCache | None = None) -> SiteRenderer:
+    report = Report()
+    ds = load_dataset(data, report, cache=cache)
+    report.extend(run_checks(ds, TODAY))
+    assert not report.errors, [f.format() for f in report.errors]
+    r = SiteRenderer(ds, report.findings, SiteOptions(today=TODAY))
+    r.pdf, r.signed = True, {}
+    return r
+
+
+class Loop:
+    """A serve session: one load cache and one memo across rebuilds."""
+
+    def __init__(self, data: Path):
+        self.data, self.cache, self.memo = data, LoadCache(), incremental.Memo()
+        self.rebuild()
+
+    def rebuild(self) -> dict[str, str]:
+        return incremental.pages(renderer(self.data, self.cache), self.memo)
+
+    def check(self) -> int:
+        """Rebuild; the pages equal a build from scratch. Returns how many were made again."""
+        got = self.rebuild()
+        want = renderer(self.data).pages()
+        assert list(got) == list(want)
+        wrong = [p for p in want if got[p] != want[p]]
+        assert not wrong, f"stale after the edit: {wrong[:10]}"
+        return self.memo.made
+
+
+def edit(path: Path, change) -> None:
+    """Change the file's data as an editor would: the rest of the file stays as it was."""
+    rt = YAML()  # round trip, YAML 1.2: «on:» stays a key
+    rt.width = 4096
+    data = rt.load(path.read_text("utf-8"))
+    change(data)
+    with path.open("w", encoding="utf-8") as fh:
+        rt.dump(data, fh)
+
+
+@pytest.fixture
+def seed_data(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    return tmp_path / "data"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    from bench.generate import generate_corpus
+
+    data = tmp_path_factory.mktemp("corpus") / "data"
+    generate_corpus(data, routines=24, steps=4)
+    return data
+
+
+def _party_org(data: Path) -> tuple[Path, str]:
+    """A routine and an organisation that is one of its parties."""
+    for path in sorted((data / "routines").glob("*.yml")):
+        parties = yaml.safe_load(path.read_text("utf-8")).get("parties") or []
+        if len(parties) >= 2:
+            return path, parties[-1]
+    raise AssertionError("no routine with two parties")
+
+
+def test_seed_edits_match_a_build_from_scratch(seed_data: Path):
+    loop = Loop(seed_data)
+    total = len(loop.memo.pages)
+    routine, org_id = _party_org(seed_data)
+    org = seed_data / "organisations" / f"{org_id}.yml"
+
+    edit(routine, lambda d: d.update(title=d["title"] + " (endret)"))
+    assert loop.check() < total  # not everything was made again
+    edit(org, lambda d: d.update(name=d["name"] + " Endret"))
+    loop.check()
+    edit(org, lambda d: d.update(short_name="Kort navn"))
+    loop.check()
+    # A reference removed: the organisation's page no longer lists the routine.
+    edit(routine, lambda d: d.update(parties=d["parties"][:-1]))
+    loop.check()
+    edit(org, lambda d: d.update(ended_on="2025-01-01", ended_how="nedlagt"))
+    loop.check()  # the routines naming it now get a warning: their pages are made again
+    law = min((seed_data / "laws").glob("*.yml"))
+    edit(law, lambda d: d.update(title=d["title"] + " (endret)"))
+    loop.check()
+    tree = min((seed_data / "trees").glob("*.yml"))
+    edit(tree, lambda d: d.update(title=d["title"] + " (endret)"))
+    loop.check()
+    role = min((seed_data / "roles").glob("*.yml"))
+    edit(role, lambda d: d.update(name=d["name"] + " endret"))
+    assert loop.check() == total  # a role reaches pages by organisation kind: everything
+    glossary = seed_data / "glossary.yml"
+    edit(glossary, lambda d: d["terms"][0].update(explanation="Ny forklaring."))
+    loop.check()
+    assert loop.check() == len([p for p, (k, _) in renderer(seed_data).page_makers().items()
+                                if k is None or k[0] in incremental.ALWAYS])  # nothing changed
+
+
+def test_a_time_rule_reaches_the_routines_that_use_it(seed_data: Path):
+    """A named time rule stated in one routine and used in another: the deadline words of the
+    second come from the first, with no reference between the two routines."""
+    user = seed_data / "routines" / "fra-krisesenter-til-egen-bolig.yml"
+    stater = seed_data / "routines" / "moss-krisesenter-nav.yml"
+    edit(user, lambda d: d["sections"][0].setdefault("blocks", []).append({"responsibility": {
+        "duty": "Behandler søknaden om nødhjelp.", "responsible": ["nav-kontoret"],
+        "deadline": {"rule": "nodhjelp-behandlingstid", "after": "søknaden er mottatt"}}}))
+    loop = Loop(seed_data)
+    page = "rutiner/fra-krisesenter-til-egen-bolig.md"
+    assert "48 timer" in loop.memo.pages[page]
+    edit(stater, lambda d: d.update(
+        sections=_replace_rule_value(d["sections"], "nodhjelp-behandlingstid", "PT72H")))
+    loop.check()
+    assert "72 timer" in loop.memo.pages[page]
+
+
+def _replace_rule_value(value, rule_id: str, new: str):
+    if isinstance(value, dict):
+        if value.get("id") == rule_id and "value" in value:
+            value["value"] = new
+        for v in value.values():
+            _replace_rule_value(v, rule_id, new)
+    elif isinstance(value, list):
+        for v in value:
+            _replace_rule_value(v, rule_id, new)
+    return value
+
+
+def test_added_and_removed_files(seed_data: Path):
+    loop = Loop(seed_data)
+    routine = min((seed_data / "routines").glob("*.yml"))
+    copy = seed_data / "routines" / "kopi-av-rutinen.yml"
+    shutil.copyfile(routine, copy)
+    edit(copy, lambda d: d.update(id="kopi-av-rutinen", title="Kopi av rutinen"))
+    loop.check()
+    assert "rutiner/kopi-av-rutinen.md" in loop.memo.pages
+    copy.unlink()
+    loop.check()
+    assert "rutiner/kopi-av-rutinen.md" not in loop.memo.pages
+
+
+def test_an_edit_far_away_keeps_other_pages(corpus: Path):
+    loop = Loop(corpus)
+    first = min((corpus / "routines").glob("*.yml"))
+    before = dict(loop.memo.pages)
+    original = first.read_text("utf-8")
+    try:
+        edit(first, lambda d: d.update(title="Helt ny tittel"))
+        made = loop.check()
+        routine_pages = [p for p in before if p.startswith("rutiner/") and p != "rutiner/index.md"]
+        assert made < len(before) // 2, made
+        kept = [p for p in routine_pages if p != f"rutiner/{first.stem}.md"]
+        assert all(loop.memo.pages[p] == before[p] for p in kept)
+        assert "Helt ny tittel" in loop.memo.pages[f"rutiner/{first.stem}.md"]
+    finally:
+        first.write_text(original, "utf-8")
+
+
+FIELDS = {"routines": "title", "organisations": "name", "trees": "title", "laws": "title", "roles": "name"}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(sorted(FIELDS)), st.integers(0, 10_000)), min_size=1, max_size=3))
+def test_random_edits_of_the_generated_corpus(corpus: Path, edits):
+    saved = {p: p.read_text("utf-8") for p in corpus.rglob("*.yml")}
+    try:
+        loop = Loop(corpus)
+        for n, (kind, pick) in enumerate(edits):
+            files = sorted((corpus / kind).glob("*.yml"))
+            if not files:
+                continue
+            path = files[pick % len(files)]
+            field = FIELDS[kind]
+            edit(path, lambda d, n=n, field=field: d.update({field: f"{d[field]} endring {n}"}))
+            loop.check()
+    finally:
+        for p, text in saved.items():
+            p.write_text(text, "utf-8")
+
