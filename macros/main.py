@@ -10,6 +10,9 @@ from __future__ import annotations
 from rutinebok.escape import html_text, md_text, md_url
 from rutinebok.render import plain
 
+# More crisis centres than this: the home page links to the area pages instead of listing them.
+MAX_CENTRES_ON_HOME = 3
+
 
 class MacroError(Exception):
     """A macro in a hand-written page names something the data does not have."""
@@ -43,13 +46,22 @@ def define_env(env):
         """The emergency numbers as tappable tel: links, local crisis centre last."""
         r = renderer()
         rows = []
-        for org_id, contact_id, text in [
+        # The national services, then the crisis centres the data has a phone number for. A
+        # site for many municipalities names no one centre for everybody: it links to the
+        # area pages, where each municipality's own centre is listed.
+        national = [
             ("politiet-nodnummer", "nodnummer", "Politi – ved fare"),
             ("medisinsk-nodhjelp", "nodnummer", "Ambulanse og akutt helsehjelp"),
             ("vold-og-overgrepslinjen", "telefon", "Vold- og overgrepslinjen – døgnåpen, gratis, du kan være anonym"),
             ("alarmtelefonen", "telefon", "Alarmtelefonen for barn og unge – gratis"),
-            ("krisesenteret-i-moss", "telefon", "Krisesenteret i Moss – døgnåpen"),
-        ]:
+        ]
+        centres = []
+        for o in sorted(r.ds.organisations.values(), key=lambda o: o.name.lower()):
+            phone = next((c for c in o.contacts if c.phone), None)
+            if o.kind == "krisesenter" and phone is not None and not r.ended(o.id):
+                centres.append((o.id, phone.id, f"{o.short_name or o.name} – {phone.label[:1].lower()}{phone.label[1:]}"))
+        many = len(centres) > MAX_CENTRES_ON_HOME
+        for org_id, contact_id, text in national + ([] if many else centres):
             org = r.ds.organisations.get(org_id)
             contact = next((c for c in org.contacts if c.id == contact_id), None) if org else None
             if contact is None or not contact.phone:
@@ -60,6 +72,9 @@ def define_env(env):
             rows.append(f'<li><a class="rb-tel" href="{html_text(r.tel(contact.phone))}"><span class="rb-tel__number">'
                         f'{html_text(contact.phone)}</span> <span class="rb-tel__label">{html_text(text + note)}'
                         '</span></a></li>')
+        if many:
+            rows.append('<li><a class="rb-tel" href="omrade/"><span class="rb-tel__label">'
+                        f'Krisesenteret der du bor: velg kommune ({len(centres)} krisesentre)</span></a></li>')
         return '<ul class="rb-emergency" aria-label="Nødnumre">' + "".join(rows) + "</ul>"
 
     @env.macro

@@ -11,9 +11,7 @@ from .test_incremental import renderer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_a_macro_naming_unknown_data_says_so():
-    """A hand-written page's macro that names an id the data lacks stops with a message that
-    names the id and the nearest one, never a traceback in the page (on_error_fail in mkdocs.yml)."""
+def _macros(r) -> tuple[dict, object]:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("rb_macros", ROOT / "macros" / "main.py")
@@ -23,13 +21,35 @@ def test_a_macro_naming_unknown_data_says_so():
 
     class Env:
         def __init__(self):
-            self.conf = {"extra": {"rutinebok_runtime": renderer(ROOT / "data")}}
+            self.conf = {"extra": {"rutinebok_runtime": r}}
 
         def macro(self, fn):
             macros[fn.__name__] = fn
             return fn
 
     module.define_env(Env())
+    return macros, module
+
+
+def test_home_emergency_numbers_name_a_crisis_centre_only_on_a_small_site():
+    r = renderer(ROOT / "data")
+    macros, module = _macros(r)
+    html = macros["emergency_numbers"]()
+    assert 'href="tel:112"' in html and "Krisesenteret i Moss – døgnåpen telefon" in html
+    assert 'href="omrade/"' not in html
+    moss = r.ds.organisations["krisesenteret-i-moss"]
+    for n in range(module.MAX_CENTRES_ON_HOME):
+        copy = moss.model_copy(update={"id": f"krisesenter-{n}", "name": f"Krisesenter {n}", "short_name": None})
+        r.ds.organisations[copy.id] = copy
+    html = macros["emergency_numbers"]()
+    # A national site: no one centre for everybody, a way to the reader's own instead.
+    assert "Krisesenteret i Moss" not in html and 'href="omrade/"' in html and 'href="tel:112"' in html
+
+
+def test_a_macro_naming_unknown_data_says_so():
+    """A hand-written page's macro that names an id the data lacks stops with a message that
+    names the id and the nearest one, never a traceback in the page (on_error_fail in mkdocs.yml)."""
+    macros, module = _macros(renderer(ROOT / "data"))
     assert "Krisesenteret i Moss" in macros["contact_card"]("krisesenteret-i-moss")
     with pytest.raises(module.MacroError, match="«krisesenteret-i-mos».*mente du «krisesenteret-i-moss»"):
         macros["contact_card"]("krisesenteret-i-mos")
