@@ -37,9 +37,10 @@ class Memo:
     owners: dict[str, Key] = field(default_factory=dict)  # data file -> (kind, id), or ("single", name)
     refs: dict[Key, frozenset[Key]] = field(default_factory=dict)  # entity -> entities it refers to
     findings: dict[str, tuple] = field(default_factory=dict)  # data file -> what the checks said of it
+    rules: dict[Key, dict[str, str]] = field(default_factory=dict)  # routine -> time rules it states
     context: tuple = ()
     pages: dict[str, str] = field(default_factory=dict)
-    made: int = 0  # pages made by the last call (the rest were kept)
+    made: set[str] = field(default_factory=set)  # pages made by the last call (the rest were kept)
 
 
 def _owners(ds) -> dict[str, Key]:
@@ -67,8 +68,9 @@ def _context(renderer) -> tuple:
 
 
 def affected(memo: Memo, renderer, texts: dict[str, str], owners: dict[str, Key],
-             findings: dict[str, tuple]) -> tuple[set[Key] | None, dict[Key, frozenset[Key]]]:
-    """The entities whose pages must be made again (None: all of them), and the references now."""
+             findings: dict[str, tuple]) -> tuple[set[Key] | None, dict[Key, frozenset[Key]], dict]:
+    """The entities whose pages must be made again (None: all of them), the references now, and
+    the time rules each routine states now."""
     index = renderer.index
 
     def refs_of(key: Key) -> frozenset[Key]:
@@ -83,25 +85,39 @@ def affected(memo: Memo, renderer, texts: dict[str, str], owners: dict[str, Key]
     changed_files |= {rel for rel in set(findings) | set(memo.findings) if findings.get(rel) != memo.findings.get(rel)}
     if not everything:
         everything = any(rel not in owners or owners[rel][0] in EVERYWHERE | {"single"} for rel in changed_files)
+
+    def stated(key: Key) -> dict[str, str]:
+        return _stated_rules(renderer.ds.routines[key[1]]) if key[0] == "routines" else {}
+
     if everything:
-        return None, {key: refs_of(key) for key in owners.values() if key[0] != "single"}
+        keys = [key for key in owners.values() if key[0] != "single"]
+        return None, {key: refs_of(key) for key in keys}, {key: stated(key) for key in keys}
     changed = {owners[rel] for rel in changed_files}
-    refs = dict(memo.refs)
+    refs, rules = dict(memo.refs), dict(memo.rules)
     for key in changed:
-        refs[key] = refs_of(key)
+        refs[key], rules[key] = refs_of(key), stated(key)
     hit = set(changed)
     for key in changed:
         hit |= memo.refs.get(key, frozenset()) | refs[key]
     # A named time rule is stated in one routine and used in others (the deadline words come
-    # from where it is stated): a change reaches every routine that states or uses it.
-    shared = {k for k in hit if k[0] == "time-rule"}
+    # from where it is stated): a changed statement reaches every routine that states or uses it.
+    shared = set()
+    for key in changed:
+        old, new = memo.rules.get(key, {}), rules.get(key, {})
+        shared |= {("time-rule", rid) for rid in set(old) | set(new) if old.get(rid) != new.get(rid)}
     if shared:
         changed |= {key for key, out in refs.items() if out & shared}
         changed |= {key for key, out in memo.refs.items() if out & shared}
         hit |= changed
     hit |= {key for key, out in refs.items() if out & changed}
     hit |= {key for key, out in memo.refs.items() if out & changed}
-    return hit, refs
+    return hit, refs, rules
+
+
+def _stated_rules(routine) -> dict[str, str]:
+    """Each time rule the routine states, as text to compare (value, qualifier, words)."""
+    return {block.rule.id: block.rule.model_dump_json() for _, block in routine.walk_blocks()
+            if block.rule is not None}
 
 
 def _time_rules(routine) -> set[Key]:
@@ -128,15 +144,15 @@ def pages(renderer, memo: Memo | None) -> dict[str, str]:
     texts = {rel: source.text for rel, source in ds.files.items()}
     owners = _owners(ds)
     findings = _findings(renderer.findings)
-    hit, refs = affected(memo, renderer, texts, owners, findings)
+    hit, refs, rules = affected(memo, renderer, texts, owners, findings)
     out: dict[str, str] = {}
-    made = 0
+    made = set()
     for path, (key, make) in makers.items():
         if hit is None or key is None or key in hit or key[0] in ALWAYS or path not in memo.pages:
             out[path] = make()
-            made += 1
+            made.add(path)
         else:
             out[path] = memo.pages[path]
-    memo.texts, memo.owners, memo.refs, memo.findings = texts, owners, refs, findings
+    memo.texts, memo.owners, memo.refs, memo.findings, memo.rules = texts, owners, refs, findings, rules
     memo.context, memo.pages, memo.made = _context(renderer), out, made
     return out
