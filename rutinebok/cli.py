@@ -205,5 +205,29 @@ def _run(argv: list[str]) -> int:
         raise _missing_package(args.command, exc) from None
 
 
+# Commands whose process may end without the interpreter's teardown once their output is
+# flushed: they hold no worker processes, threads or open files when they return, and their
+# file (a signed PDF) is written, synced and closed before. Freeing the ~180,000 objects
+# pyHanko and the data leave behind takes about 0.3 s, a third of a signature.
+_FAST_EXIT = frozenset({"sign", "verify"})
+
+
+def run() -> None:
+    """The `rutinebok` program (console script and `python -m rutinebok`): main(), then exit."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if _wanted_command(argv) not in _FAST_EXIT:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    try:
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -695,3 +695,34 @@ def test_passphrase_prompt_on_a_terminal(setup, tmp_path, monkeypatch, capsys):
     assert sign_mod.main(["sign", str(setup.pdf), "--party", "nav-moss", "--p12", str(setup.p12["nav-moss"]),
                           "--data", str(setup.data), "--out", str(out)]) == 0, capsys.readouterr().err
     assert asked == ["Passord for nøkkelen: "] and out.is_file()
+
+
+def test_sign_and_verify_as_processes_print_everything_and_keep_their_exit_codes(setup, signed, tmp_path):
+    """`rutinebok sign` and `verify` end their process without the interpreter's teardown
+    (rutinebok.cli.run): through a pipe, every line must still come out, with the right code."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RB_TEST_PASS": PASSWORD}
+    cli = [sys.executable, "-m", "rutinebok"]
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*cli, *args], capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+
+    trust = ["--trust", str(setup.pki.ca_pem), "--data", str(setup.data)]
+    done = run("verify", str(signed[-1]), *trust)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().splitlines()[-1].startswith("Resultat: godkjent"), done.stdout
+    assert done.stdout.count("sertifikatet tilhører parten") == len(PARTIES)
+    done = run("verify", str(signed[2]), *trust, "--format", "json")
+    assert done.returncode == 3  # fields not signed yet
+    assert json.loads(done.stdout)["unsigned"] == PARTIES[2:]  # the whole document, not a cut-off buffer
+    out = tmp_path / "third.pdf"
+    done = run("sign", str(signed[2]), "--party", PARTIES[2], "--p12", str(setup.p12[PARTIES[2]]),
+               "--passphrase-env", "RB_TEST_PASS", "--data", str(setup.data), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().splitlines()[-1] == "Gjenstår: " + ", ".join(PARTIES[3:]) + ".", done.stdout
+    assert verify_pdf(out, [setup.pki.ca_pem], setup.data).exit_code(allow_unsigned=True) == 0
+    done = run("sign", str(signed[2]), "--party", PARTIES[2], "--p12", str(setup.p12[PARTIES[2]]),
+               "--passphrase-env", "RB_TEST_PASS", "--data", str(setup.data), "--out", str(out))
+    assert done.returncode == 1 and "finnes allerede" in done.stderr and not done.stdout

@@ -264,7 +264,7 @@ def _data_party_meta(ds, data_dir: Path | None, routine_id: str):
     ds = _load_data(ds, data_dir)
     if ds is None or routine_id not in ds.routines:
         return None
-    from ..pdf import archive_meta
+    from ..archive import archive_meta
 
     try:
         return archive_meta(ds, routine_id)

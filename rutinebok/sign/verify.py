@@ -291,14 +291,14 @@ def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None, ds=No
 
 
 def _compare_with_data(report: VerifyReport, data_dir: Path | None, ds) -> None:
-    from ..pdf import routine_source_hash, source_hash
+    from ..archive import routine_source_hash, source_hash
 
     if not report.routine or not report.source_hash:
         report.data_note = "PDF-en har ingen kontrollsum for dataene i den signerte versjonen"
         return
     path = None
     if ds is not None:
-        from ..pdf import _entity_path
+        from ..archive import _entity_path
 
         path = _entity_path(ds, "routines", report.routine)
     elif data_dir is not None:
