@@ -703,7 +703,8 @@ def test_sign_and_verify_as_processes_print_everything_and_keep_their_exit_codes
     import subprocess
     import sys
 
-    env = {**os.environ, "RB_TEST_PASS": PASSWORD}
+    # Block-buffered output, as in a leader's shell (this machine sets PYTHONUNBUFFERED).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"} | {"RB_TEST_PASS": PASSWORD}
     cli = [sys.executable, "-m", "rutinebok"]
 
     def run(*args: str) -> subprocess.CompletedProcess:
