@@ -206,31 +206,50 @@ def _sign_setup(folder: Path) -> dict:
 
 
 def _sign_bench(work: Path) -> dict:
-    """The five Moss parties sign in turn (offline PAdES B-B), twice:
+    """The five Moss parties sign in turn (offline PAdES B-B), three times:
     cold: `rutinebok sign` as a new process per signature, as a leader runs it (interpreter
-    start, imports, data load and check of the earlier signatures included); warm: sign_pdf
+    start, imports, data load and check of the earlier signatures included), once with
+    rutinebok's bytecode compiled (an installed copy) and once without; warm: sign_pdf
     in this process after a first signature has paid for imports and fonts. Then verification
     of the file after one and after all five signatures."""
+    import compileall
+    import os
     import subprocess
 
     from pyhanko.sign import signers
 
     from rutinebok.sign import sign_pdf, verify_pdf
 
+    load_start = round(os.getloadavg()[0], 2)
     s = _sign_setup(work / "sign")
     folder = work / "sign"
     parties = list(MADE_UP_ORG_NUMBERS)
     cli = [sys.executable, "-m", "rutinebok"]
-    cold, current = [], s["pdf"]
-    for i, party in enumerate(parties):
-        key, cert = s["keys"][party]
-        out = folder / f"cold-{i + 1}.pdf"
-        t = time.perf_counter()
-        done = subprocess.run([*cli, "sign", str(current), "--party", party, "--key", str(key), "--cert", str(cert),
-                               "--data", str(s["data"]), "--out", str(out)], check=False, cwd=ROOT, capture_output=True, text=True)
-        cold.append(round(time.perf_counter() - t, 3))
-        assert done.returncode == 0, done.stderr
-        current = out
+    # Cold runs twice: from a copy of the package without bytecode, as on this machine
+    # (PYTHONDONTWRITEBYTECODE is set, so every run compiles rutinebok's own modules again),
+    # and with bytecode, as in a copy installed by pip (which compiles at install).
+    src = folder / "src"
+    shutil.copytree(ROOT / "rutinebok", src / "rutinebok", ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(ROOT / "rutinebok", quiet=1)
+    env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1"}
+
+    def cold_run(cwd: Path, tag: str) -> list[float]:
+        times, current = [], s["pdf"]
+        for i, party in enumerate(parties):
+            key, cert = s["keys"][party]
+            out = folder / f"cold{tag}-{i + 1}.pdf"
+            t = time.perf_counter()
+            done = subprocess.run([*cli, "sign", str(current), "--party", party, "--key", str(key), "--cert",
+                                   str(cert), "--data", str(s["data"]), "--out", str(out)],
+                                  check=False, cwd=cwd, env=env, capture_output=True, text=True)
+            times.append(round(time.perf_counter() - t, 3))
+            assert done.returncode == 0, done.stderr
+            current = out
+        return times
+
+    cold_source = cold_run(src, "-source")
+    cold = cold_run(ROOT, "")
+    current = folder / f"cold-{len(parties)}.pdf"
     warm, current = [], s["pdf"]
     sign_pdf(current, parties[0], folder / "warmup.pdf", signers.SimpleSigner.load(*map(str, s["keys"][parties[0]])),
              data_dir=s["data"])
@@ -247,15 +266,18 @@ def _sign_bench(work: Path) -> dict:
     t = time.perf_counter()
     rep = verify_pdf(current, [s["ca"]], s["data"])
     verify_all = time.perf_counter() - t
-    t = time.perf_counter()
-    done = subprocess.run([*cli, "verify", str(current), "--trust", str(s["ca"]), "--data", str(s["data"])],
-                          check=False, cwd=ROOT, capture_output=True, text=True)
-    verify_cli = time.perf_counter() - t
-    assert done.returncode == 0, done.stdout + done.stderr
+    verify_cli = {}
+    for tag, cwd in (("source", src), ("bytecode", ROOT)):
+        t = time.perf_counter()
+        done = subprocess.run([*cli, "verify", str(current), "--trust", str(s["ca"]), "--data", str(s["data"])],
+                              check=False, cwd=cwd, env=env, capture_output=True, text=True)
+        verify_cli[tag] = round(time.perf_counter() - t, 3)
+        assert done.returncode == 0, done.stdout + done.stderr
     assert rep.exit_code() == 0 and len(rep.signatures) == len(parties) and one.signatures[0].ok
-    return {"signatures": len(parties), "sign_cold_cli_s": cold, "sign_warm_s": warm,
-            "verify_one_signature_s": round(verify_one, 3), "verify_five_signatures_s": round(verify_all, 3),
-            "verify_five_cold_cli_s": round(verify_cli, 3)}
+    return {"signatures": len(parties), "sign_cold_cli_s": cold, "sign_cold_cli_no_bytecode_s": cold_source,
+            "sign_warm_s": warm, "verify_one_signature_s": round(verify_one, 3),
+            "verify_five_signatures_s": round(verify_all, 3), "verify_five_cold_cli_s": verify_cli["bytecode"],
+            "verify_five_cold_cli_no_bytecode_s": verify_cli["source"], "load_1min_start_end": [load_start, round(os.getloadavg()[0], 2)]}
 
 
 if __name__ == "__main__":
