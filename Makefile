@@ -21,6 +21,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet pip==26.3
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	# Bytecode for the editable package, as an installed copy has: a leader's `rutinebok sign`
+	# then does not compile every module first (also where PYTHONDONTWRITEBYTECODE is set).
+	$(BIN)/python -m compileall -q rutinebok
 	touch $(STAMP)
 
 install: $(STAMP)
