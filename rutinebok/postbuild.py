@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from .csp import with_policy
@@ -52,12 +53,25 @@ def process_page(html: str, url: str, terms: list[GlossaryTerm], names: list[str
 
 
 def run(site: Path, terms: list[GlossaryTerm], names: list[str], *, index: bool = True,
-        paths=None) -> int:
-    """Process every page of the built site in place (or only `paths`, HTML files under it);
-    returns how many pages had content."""
+        paths: Iterable[Path | str] | None = None) -> int:
+    """Process the pages of the built site in place; returns how many pages had content.
+
+    `paths`: only these HTML files (absolute, or relative to `site`), for a rebuild that wrote
+    only some pages; the others were processed when they were written. Default: every page."""
     site = Path(site)
+    if paths is None:
+        chosen = sorted(site.rglob("*.html"))
+    else:
+        chosen = []
+        for p in paths:
+            path = Path(p) if Path(p).is_absolute() else site / p
+            if not path.resolve().is_relative_to(site.resolve()):
+                raise ValueError(f"{p}: not a page of the built site {site}")
+            if path.suffix == ".html" and path.is_file():
+                chosen.append(site / path.resolve().relative_to(site.resolve()))
+        chosen = sorted(set(chosen))
     done = 0
-    for path in sorted(site.rglob("*.html") if paths is None else (Path(p) for p in paths)):
+    for path in chosen:
         rel = path.relative_to(site).as_posix()
         if rel.startswith(("pagefind/", "assets/")):
             continue
