@@ -45,9 +45,12 @@ def process_page(html: str, url: str, terms: list[GlossaryTerm], names: list[str
     # First start and last end: whatever the page's content holds (a look-alike marker
     # included) lies between the theme's two markers, so all of it is sanitised.
     if start != -1 and end > start:
-        content = label_table_cells(str(sanitize_html(html[start + len(START):end])))
+        content = str(sanitize_html(html[start + len(START):end]))
         if url != GLOSSARY_URL:
-            content = mark_terms(content, terms, names, "../" * url.count("/") + GLOSSARY_URL)
+            # Table labels and glossary terms in one parse (large pages are mostly parsing).
+            content = mark_terms(content, terms, names, "../" * url.count("/") + GLOSSARY_URL, label_tables=True)
+        else:
+            content = label_table_cells(content)
         html = html[:start] + content + html[end + len(END):]
     return with_policy(html)
 

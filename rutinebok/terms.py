@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .htmlpass import PassThrough
+from .tables import TableLabels, label_table_cells
 
 # Inside these the term is left alone: interactive content cannot hold a button, headings
 # and navigation stay short, code stays literal.
@@ -141,8 +142,9 @@ def _scan(terms: tuple[str, ...], names: tuple[str, ...]) -> _TermScan:
 
 
 class _Marker(PassThrough):
-    def __init__(self, terms: list[GlossaryTerm], names: list[str], href: str):
+    def __init__(self, terms: list[GlossaryTerm], names: list[str], href: str, tables: bool = False):
         super().__init__()
+        self.labels = TableLabels(self.out) if tables else None
         self.terms = terms
         self.scan = _scan(tuple(t.term for t in terms), tuple(names))
         self.href = href
@@ -152,7 +154,8 @@ class _Marker(PassThrough):
         self.count = 0
 
     def handle_starttag(self, tag, attrs):
-        self.out.append(self.get_starttag_text() or "")
+        text = self.get_starttag_text() or ""
+        self.out.append(self.labels.start(tag, attrs, text) if self.labels else text)
         if tag in _VOID:
             return
         skip = tag in _SKIP or any(k in ("popover", "data-rb-noterms") for k, _ in attrs)
@@ -164,6 +167,8 @@ class _Marker(PassThrough):
         self.out.append(self.get_starttag_text() or "")
 
     def handle_endtag(self, tag):
+        if self.labels:
+            self.labels.end(tag)
         self.out.append(f"</{tag}>")
         # Close up to the matching open tag (HTML allows omitted end tags).
         for i in range(len(self.stack) - 1, -1, -1):
@@ -174,7 +179,19 @@ class _Marker(PassThrough):
                 del self.stack[i:]
                 break
 
+    def handle_entityref(self, name):
+        if self.labels:
+            self.labels.text(html.unescape(f"&{name};"))
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        if self.labels:
+            self.labels.text(html.unescape(f"&#{name};"))
+        self.out.append(f"&#{name};")
+
     def handle_data(self, data):
+        if self.labels:
+            self.labels.text(data)
         if self.skip or len(self.done) == len(self.terms):
             self.out.append(data)
             return
@@ -237,11 +254,15 @@ class _Marker(PassThrough):
                 f'<a href="{html.escape(self.href, quote=True)}">Ordliste</a></span>')
 
 
-def mark_terms(page_html: str, terms: list[GlossaryTerm], names: list[str], glossary_href: str) -> str:
-    """The page's HTML with the first use of each term made a tap-to-explain button."""
+def mark_terms(page_html: str, terms: list[GlossaryTerm], names: list[str], glossary_href: str, *,
+               label_tables: bool = False) -> str:
+    """The page's HTML with the first use of each term made a tap-to-explain button.
+
+    `label_tables`: in the same parse, what tables.label_table_cells does first (the output is
+    mark_terms(label_table_cells(page_html), ...), with one parse of the page instead of two)."""
     if not terms:
-        return page_html
-    parser = _Marker(terms, names, glossary_href)
+        return label_table_cells(page_html) if label_tables else page_html
+    parser = _Marker(terms, names, glossary_href, tables=label_tables and "<table" in page_html)
     parser.feed(page_html)
     parser.close()
     return "".join(parser.out) + (parser.rawdata or "")

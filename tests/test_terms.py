@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from rutinebok.htmlpass import PassThrough
 from rutinebok.render import SiteOptions, SiteRenderer
+from rutinebok.tables import label_table_cells
 from rutinebok.terms import _SKIP, _VOID, _WORD, GlossaryTerm, mark_terms
 
 from .conftest import TODAY
@@ -109,6 +110,78 @@ def old_mark_terms(page_html: str, terms: list[GlossaryTerm], names: list[str], 
     return "".join(parser.out) + (parser.rawdata or "")
 
 
+class _OldLabeller(PassThrough):
+    def __init__(self) -> None:
+        super().__init__()
+        # One frame per open table: headings, whether we are in thead/th, and the column.
+        self.stack: list[dict] = []
+
+    def _frame(self) -> dict | None:
+        return self.stack[-1] if self.stack else None
+
+    def handle_starttag(self, tag, attrs):
+        text = self.get_starttag_text() or ""
+        f = self._frame()
+        if tag == "table":
+            self.stack.append({"heads": [], "in_head": False, "th": None, "col": 0, "start": len(self.out)})
+        elif f is not None:
+            if tag == "thead":
+                f["in_head"] = True
+            elif tag == "tr":
+                f["col"] = 0
+            elif tag == "th" and f["in_head"]:
+                f["th"] = []
+            elif tag in ("td", "th") and not f["in_head"] and f["heads"]:
+                label = f["heads"][f["col"]] if f["col"] < len(f["heads"]) else ""
+                f["col"] += 1
+                if label and not any(k == "data-label" for k, _ in attrs):
+                    text = text[:-1].rstrip("/").rstrip() + f' data-label="{html.escape(label, quote=True)}">'
+        self.out.append(text)
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag):
+        f = self._frame()
+        if f is not None:
+            if tag == "th" and f["th"] is not None:
+                f["heads"].append(" ".join("".join(f["th"]).split()))
+                f["th"] = None
+            elif tag == "thead":
+                f["in_head"] = False
+            elif tag == "table":
+                self.stack.pop()
+                if f["heads"] and any(f["heads"]):
+                    # Mark the table so the stylesheet stacks it on phones.
+                    i = f["start"]
+                    self.out[i] = self.out[i][:-1] + " data-rb-stack>"
+        self.out.append(f"</{tag}>")
+
+    def _text(self, raw: str, plain: str) -> None:
+        f = self._frame()
+        if f is not None and f["th"] is not None:
+            f["th"].append(plain)
+        self.out.append(raw)
+
+    def handle_data(self, data):
+        self._text(data, data)
+
+    def handle_entityref(self, name):
+        self._text(f"&{name};", html.unescape(f"&{name};"))
+
+    def handle_charref(self, name):
+        self._text(f"&#{name};", html.unescape(f"&#{name};"))
+
+
+def old_label_table_cells(page_html: str) -> str:
+    if "<table" not in page_html:
+        return page_html
+    parser = _OldLabeller()
+    parser.feed(page_html)
+    parser.close()
+    return "".join(parser.out) + (parser.rawdata if parser.rawdata else "")
+
+
 # ---------------------------------------------------------------- random pages
 
 # Words that make terms, names and text collide often: case variants, æøå, hyphens, digits,
@@ -150,14 +223,18 @@ def cases(draw):
     return "".join(pieces), terms, names
 
 
-OPEN = ["<p>", "<a href='#'>", "<h2>", "<span>", "<td>", "<th>", "<code>", "<li>", "<span popover>",
+OPEN = ["<thead>", "<tr>", "<tbody>", "<td data-label='x'>", "<TABLE>", "<th/>", "<p>", "<a href='#'>", "<h2>", "<span>", "<td>", "<th>", "<code>", "<li>", "<span popover>",
         "<div data-rb-noterms>", "<br>", "<strong>", "<button>", "<table>", "<img alt='NAV'>"]
-CLOSE = ["</p>", "</a>", "</h2>", "</span>", "</td>", "</th>", "</code>", "</li>", "</div>", "</strong>",
+CLOSE = ["</thead>", "</tr>", "</tbody>", "</p>", "</a>", "</h2>", "</span>", "</td>", "</th>", "</code>", "</li>", "</div>", "</strong>",
          "</button>", "</table>"]
 
 
 def _same_as_before(page, terms, names):
     assert mark_terms(page, terms, names, "../ordliste/") == old_mark_terms(page, terms, names, "../ordliste/")
+    # The post-build pass labels tables in the same parse: as the two passes one after the other.
+    assert label_table_cells(page) == old_label_table_cells(page)
+    assert (mark_terms(page, terms, names, "../ordliste/", label_tables=True)
+            == old_mark_terms(old_label_table_cells(page), terms, names, "../ordliste/"))
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -182,6 +259,11 @@ def test_the_cases_where_a_faster_scan_most_easily_goes_wrong():
     _same_as_before("<p>nav</p><p>NAV</p>", _t("nav", "NAV"), [])
     _same_as_before("<p>x a b</p>", _t("a", "a b"), ["x a"])
     _same_as_before("<p>NAV Moss og nav</p>", _t("nav", "NAV"), ["NAV Moss"])
+    # tables: headings become labels, a heading is never a term, the labelled cell still is
+    _same_as_before("<table><thead><tr><th>NAV &amp; kode 6</th><th>B</th></tr></thead><tbody><tr><td>NAV</td>"
+                    "<td>kode 6</td><td>x</td></tr></tbody></table><table><tr><td>NAV</td></tr></table>",
+                    _t("kode 6", "NAV"), [])
+    _same_as_before("<TABLE><thead><th>A</th></thead><td>x</td></TABLE>", _t("x"), [])
 
 
 def test_a_term_inside_a_longer_name_is_left_alone_and_its_next_free_use_is_marked():
