@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 def _raw_build(config: Path, site: Path) -> None:
     """mkdocs build with the pass (and the search index) switched off."""
-    import rutinebok.postbuild as postbuild
-    import rutinebok.search_index as search_index
     from mkdocs.__main__ import cli
+
+    from rutinebok import postbuild, search_index
 
     postbuild.run = lambda *a, **k: 0
     search_index.build = lambda *a, **k: None
