@@ -9,6 +9,7 @@ For every HTML page:
    handler, style or unsafe link is left; the markers go with it;
 2. tables get their column headings on every cell, so they stack into cards on a phone;
 3. the first use of each glossary term opens its explanation on tap (not on the glossary);
+   2 and 3 in one parse of the page, in time linear in its size whatever the number of names;
 4. the Content-Security-Policy gets the hashes of the page's own inline scripts.
 Then the search index is made over the finished pages (rutinebok.search_index).
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from .csp import with_policy
@@ -44,20 +46,36 @@ def process_page(html: str, url: str, terms: list[GlossaryTerm], names: list[str
     # First start and last end: whatever the page's content holds (a look-alike marker
     # included) lies between the theme's two markers, so all of it is sanitised.
     if start != -1 and end > start:
-        content = label_table_cells(str(sanitize_html(html[start + len(START):end])))
+        content = str(sanitize_html(html[start + len(START):end]))
         if url != GLOSSARY_URL:
-            content = mark_terms(content, terms, names, "../" * url.count("/") + GLOSSARY_URL)
+            # Table labels and glossary terms in one parse (large pages are mostly parsing).
+            content = mark_terms(content, terms, names, "../" * url.count("/") + GLOSSARY_URL, label_tables=True)
+        else:
+            content = label_table_cells(content)
         html = html[:start] + content + html[end + len(END):]
     return with_policy(html)
 
 
 def run(site: Path, terms: list[GlossaryTerm], names: list[str], *, index: bool = True,
-        paths=None) -> int:
-    """Process every page of the built site in place (or only `paths`, HTML files under it);
-    returns how many pages had content."""
+        paths: Iterable[Path | str] | None = None) -> int:
+    """Process the pages of the built site in place; returns how many pages had content.
+
+    `paths`: only these HTML files (absolute, or relative to `site`), for a rebuild that wrote
+    only some pages; the others were processed when they were written. Default: every page."""
     site = Path(site)
+    if paths is None:
+        chosen = sorted(site.rglob("*.html"))
+    else:
+        chosen = []
+        for p in paths:
+            path = Path(p) if Path(p).is_absolute() else site / p
+            if not path.resolve().is_relative_to(site.resolve()):
+                raise ValueError(f"{p}: not a page of the built site {site}")
+            if path.suffix == ".html" and path.is_file():
+                chosen.append(site / path.resolve().relative_to(site.resolve()))
+        chosen = sorted(set(chosen))
     done = 0
-    for path in sorted(site.rglob("*.html") if paths is None else (Path(p) for p in paths)):
+    for path in chosen:
         rel = path.relative_to(site).as_posix()
         if rel.startswith(("pagefind/", "assets/")):
             continue

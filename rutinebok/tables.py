@@ -12,17 +12,20 @@ import html
 from .htmlpass import PassThrough
 
 
-class _Labeller(PassThrough):
-    def __init__(self) -> None:
-        super().__init__()
+class TableLabels:
+    """The labelling, for any pass-through parser that writes the page to `out` (the glossary
+    pass does it in the same parse: one parse of a large page instead of two)."""
+
+    def __init__(self, out: list[str]) -> None:
+        self.out = out
         # One frame per open table: headings, whether we are in thead/th, and the column.
         self.stack: list[dict] = []
 
     def _frame(self) -> dict | None:
         return self.stack[-1] if self.stack else None
 
-    def handle_starttag(self, tag, attrs):
-        text = self.get_starttag_text() or ""
+    def start(self, tag: str, attrs, text: str) -> str:
+        """The start tag as it is to be written (call before writing it)."""
         f = self._frame()
         if tag == "table":
             self.stack.append({"heads": [], "in_head": False, "th": None, "col": 0, "start": len(self.out)})
@@ -38,12 +41,10 @@ class _Labeller(PassThrough):
                 f["col"] += 1
                 if label and not any(k == "data-label" for k, _ in attrs):
                     text = text[:-1].rstrip("/").rstrip() + f' data-label="{html.escape(label, quote=True)}">'
-        self.out.append(text)
+        return text
 
-    def handle_startendtag(self, tag, attrs):
-        self.out.append(self.get_starttag_text() or "")
-
-    def handle_endtag(self, tag):
+    def end(self, tag: str) -> None:
+        """Before the end tag is written."""
         f = self._frame()
         if f is not None:
             if tag == "th" and f["th"] is not None:
@@ -57,22 +58,39 @@ class _Labeller(PassThrough):
                     # Mark the table so the stylesheet stacks it on phones.
                     i = f["start"]
                     self.out[i] = self.out[i][:-1] + " data-rb-stack>"
-        self.out.append(f"</{tag}>")
 
-    def _text(self, raw: str, plain: str) -> None:
+    def text(self, plain: str) -> None:
         f = self._frame()
         if f is not None and f["th"] is not None:
             f["th"].append(plain)
-        self.out.append(raw)
+
+
+class _Labeller(PassThrough):
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels = TableLabels(self.out)
+
+    def handle_starttag(self, tag, attrs):
+        self.out.append(self.labels.start(tag, attrs, self.get_starttag_text() or ""))
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag):
+        self.labels.end(tag)
+        self.out.append(f"</{tag}>")
 
     def handle_data(self, data):
-        self._text(data, data)
+        self.labels.text(data)
+        self.out.append(data)
 
     def handle_entityref(self, name):
-        self._text(f"&{name};", html.unescape(f"&{name};"))
+        self.labels.text(html.unescape(f"&{name};"))
+        self.out.append(f"&{name};")
 
     def handle_charref(self, name):
-        self._text(f"&#{name};", html.unescape(f"&#{name};"))
+        self.labels.text(html.unescape(f"&#{name};"))
+        self.out.append(f"&#{name};")
 
 
 def label_table_cells(page_html: str) -> str:
