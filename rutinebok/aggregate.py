@@ -12,6 +12,7 @@ every threshold and keeps its full pages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -256,11 +257,21 @@ class Aggregates:
 
     def pages(self) -> dict[str, str]:
         """The per-area deadlines and calendar pages, made only when the national page is compact."""
-        out: dict[str, str] = {}
+        return {path: make() for path, (_, make) in self.page_makers().items()}
+
+    def page_makers(self) -> dict[str, tuple[frozenset, Callable[[], str]]]:
+        """Each per-area page: the entities it shows (its routines and its municipality; a
+        change to anything a routine names reaches the routine, see rutinebok.incremental) and
+        how to make it."""
+        out: dict[str, tuple[frozenset, Callable[[], str]]] = {}
         rr = self.rr
         for g in self.area_groups:
+            deps = frozenset({("routines", r.id) for r in g.routines}
+                             | ({("organisations", g.area_id)} if g.area_id else set()))
             if self.deadlines_compact:
-                out[f"omrade/{g.key}/frister.md"] = rr.render("area_deadlines.md.j2", base="../../", group=g)
+                out[f"omrade/{g.key}/frister.md"] = (deps, lambda g=g: rr.render(
+                    "area_deadlines.md.j2", base="../../", group=g))
             if self.calendar_compact:
-                out[f"omrade/{g.key}/kalender.md"] = rr.render("area_calendar.md.j2", base="../../", group=g)
+                out[f"omrade/{g.key}/kalender.md"] = (deps, lambda g=g: rr.render(
+                    "area_calendar.md.j2", base="../../", group=g))
         return out

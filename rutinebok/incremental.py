@@ -12,6 +12,8 @@ its id, a role or a one-file kind (the glossary) changed, or the day, the signed
 settings changed: those reach pages in ways the references do not show.
 
 Roles and checklists are few and their pages gather from many routines: they are always made.
+A page of a known set of entities (a municipality's deadlines and calendar) is made again when
+the change reaches one of them, in the set now or at the last build.
 `tests/test_incremental.py` makes the pages both ways after many kinds of edits and compares.
 """
 
@@ -40,6 +42,7 @@ class Memo:
     rules: dict[Key, dict[str, str]] = field(default_factory=dict)  # routine -> time rules it states
     context: tuple = ()
     pages: dict[str, str] = field(default_factory=dict)
+    deps: dict[str, frozenset] = field(default_factory=dict)  # page -> the entities it showed
     made: set[str] = field(default_factory=set)  # pages made by the last call (the rest were kept)
 
 
@@ -147,12 +150,20 @@ def pages(renderer, memo: Memo | None) -> dict[str, str]:
     hit, refs, rules = affected(memo, renderer, texts, owners, findings)
     out: dict[str, str] = {}
     made = set()
+    deps = {path: key for path, (key, _) in makers.items() if isinstance(key, frozenset)}
     for path, (key, make) in makers.items():
-        if hit is None or key is None or key in hit or key[0] in ALWAYS or path not in memo.pages:
+        if isinstance(key, frozenset):
+            # A page of several entities (a municipality's deadlines): made again when one of
+            # them, now or at the last build, is reached by the change.
+            remake = hit is None or bool((key | memo.deps.get(path, frozenset())) & hit)
+        else:
+            remake = hit is None or key is None or key in hit or key[0] in ALWAYS
+        if remake or path not in memo.pages:
             out[path] = make()
             made.add(path)
         else:
             out[path] = memo.pages[path]
+    memo.deps = deps
     memo.texts, memo.owners, memo.refs, memo.findings, memo.rules = texts, owners, refs, findings, rules
     memo.context, memo.pages, memo.made = _context(renderer), out, made
     return out

@@ -543,9 +543,10 @@ class SiteRenderer:
     def pages(self) -> dict[str, str]:
         return {path: make() for path, (_, make) in self.page_makers().items()}
 
-    def page_makers(self) -> dict[str, tuple[tuple[str, str] | None, Callable[[], str]]]:
-        """Each generated page: its path, the entity it is the page of ((kind, id), or None for
-        a page made from many entities), and how to make it. `make serve` remakes an entity's
+    def page_makers(self) -> dict[str, tuple[tuple[str, str] | frozenset | None, Callable[[], str]]]:
+        """Each generated page: its path, the entity it is the page of ((kind, id)), or the
+        entities it shows (a frozenset of them), or None for a page made from many entities,
+        and how to make it. `make serve` remakes an entity's
         page only when the entity or one it refers to, or that refers to it, changed
         (rutinebok.incremental); pages of no one entity are made every time."""
         out: dict[str, tuple[tuple[str, str] | None, Callable[[], str]]] = {}
@@ -592,8 +593,7 @@ class SiteRenderer:
             out[path] = (None, lambda text=text: text)
         one("frister.md", None, "deadlines.md.j2", base="")
         one("kalender.md", None, "calendar.md.j2", base="")
-        for path, text in self.aggregates.pages().items():
-            out[path] = (None, lambda text=text: text)
+        out.update(self.aggregates.page_makers())
         out["lover.md"] = (None, lambda: self.render("laws.md.j2", base="", laws=[
             (law, self.index.citing.get(law.id, []))
             for law in sorted(self.ds.laws.values(), key=lambda x: x.title.lower())]))

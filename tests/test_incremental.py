@@ -75,7 +75,7 @@ def corpus(tmp_path_factory) -> Path:
     from bench.generate import generate_corpus
 
     data = tmp_path_factory.mktemp("corpus") / "data"
-    generate_corpus(data, routines=24, steps=4)
+    generate_corpus(data, routines=24, steps=12)  # enough deadlines for the per-area pages
     return data
 
 
@@ -118,7 +118,7 @@ def test_seed_edits_match_a_build_from_scratch(seed_data: Path):
     edit(glossary, lambda d: d["terms"][0].update(explanation="Ny forklaring."))
     loop.check()
     assert loop.check() == {p for p, (k, _) in renderer(seed_data).page_makers().items()
-                            if k is None or k[0] in incremental.ALWAYS}  # nothing changed
+                            if k is None or (isinstance(k, tuple) and k[0] in incremental.ALWAYS)}  # nothing changed
 
 
 def test_a_time_rule_reaches_the_routines_that_use_it(seed_data: Path):
@@ -175,6 +175,11 @@ def test_an_edit_far_away_keeps_other_pages(corpus: Path):
         # The edited routine's own page; no other routine's (they share time rules and roles,
         # but the title reaches none of them).
         assert [p for p in routine_pages if p in made] == [f"rutiner/{first.stem}.md"]
+        # The per-area pages: only those of the edited routine's municipalities.
+        per_area = {p: k for p, (k, _) in renderer(corpus).page_makers().items() if isinstance(k, frozenset)}
+        assert per_area, "the corpus is big enough for per-area deadline pages"
+        assert {p for p in per_area if p in made} == {p for p, k in per_area.items()
+                                                        if ("routines", first.stem) in k}
         assert "Helt ny tittel" in loop.memo.pages[f"rutiner/{first.stem}.md"]
     finally:
         first.write_text(original, "utf-8")
