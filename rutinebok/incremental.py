@@ -11,9 +11,10 @@ else about it. Everything is made again when a file was added or removed, an ent
 its id, a role or a one-file kind (the glossary) changed, or the day, the signed copies or the
 settings changed: those reach pages in ways the references do not show.
 
-Roles and checklists are few and their pages gather from many routines: they are always made.
-A page of a known set of entities (a municipality's deadlines and calendar) is made again when
-the change reaches one of them, in the set now or at the last build.
+Checklists are few and their pages gather from many routines: they are always made. A page of
+a known set of entities (a role's page: the routines with its duties; a municipality's pages:
+its routines, every organisation and guide) is made again when the change reaches one of them,
+in the set now or at the last build.
 `tests/test_incremental.py` makes the pages both ways after many kinds of edits and compares.
 """
 
@@ -26,7 +27,7 @@ from .index import ENTITY_KINDS
 Key = tuple[str, str]
 
 # Pages of these kinds gather what many routines say about them: always made again.
-ALWAYS = frozenset({"roles", "checklists"})
+ALWAYS = frozenset({"checklists"})
 # A change in one of these reaches pages the references do not show (roles by organisation kind).
 EVERYWHERE = frozenset({"roles"})
 
@@ -67,13 +68,16 @@ def _findings(findings) -> dict[str, tuple]:
 def _context(renderer) -> tuple:
     opt = renderer.opt
     signed = tuple(sorted((rid, repr(copies)) for rid, copies in renderer.signed.items()))
-    return (opt.today, opt.edit_base, opt.site_name, bool(renderer.pdf), signed)
+    agg = renderer.aggregates  # which national pages are compact decides links on many pages
+    return (opt.today, opt.edit_base, opt.site_name, bool(renderer.pdf), signed,
+            agg.deadlines_compact, agg.calendar_compact)
 
 
 def affected(memo: Memo, renderer, texts: dict[str, str], owners: dict[str, Key],
-             findings: dict[str, tuple]) -> tuple[set[Key] | None, dict[Key, frozenset[Key]], dict]:
-    """The entities whose pages must be made again (None: all of them), the references now, and
-    the time rules each routine states now."""
+             findings: dict[str, tuple]) -> tuple[set[Key] | None, dict[Key, frozenset[Key]], dict, set[Key] | None]:
+    """The entities whose pages must be made again (None: all of them), the references now, the
+    time rules each routine states now, and the entities that changed themselves (or whose
+    statement of a shared time rule did, or what the checks say of them)."""
     index = renderer.index
 
     def refs_of(key: Key) -> frozenset[Key]:
@@ -94,7 +98,7 @@ def affected(memo: Memo, renderer, texts: dict[str, str], owners: dict[str, Key]
 
     if everything:
         keys = [key for key in owners.values() if key[0] != "single"]
-        return None, {key: refs_of(key) for key in keys}, {key: stated(key) for key in keys}
+        return None, {key: refs_of(key) for key in keys}, {key: stated(key) for key in keys}, None
     changed = {owners[rel] for rel in changed_files}
     refs, rules = dict(memo.refs), dict(memo.rules)
     for key in changed:
@@ -114,7 +118,7 @@ def affected(memo: Memo, renderer, texts: dict[str, str], owners: dict[str, Key]
         hit |= changed
     hit |= {key for key, out in refs.items() if out & changed}
     hit |= {key for key, out in memo.refs.items() if out & changed}
-    return hit, refs, rules
+    return hit, refs, rules, changed
 
 
 def _stated_rules(routine) -> dict[str, str]:
@@ -147,15 +151,16 @@ def pages(renderer, memo: Memo | None) -> dict[str, str]:
     texts = {rel: source.text for rel, source in ds.files.items()}
     owners = _owners(ds)
     findings = _findings(renderer.findings)
-    hit, refs, rules = affected(memo, renderer, texts, owners, findings)
+    hit, refs, rules, changed = affected(memo, renderer, texts, owners, findings)
     out: dict[str, str] = {}
     made = set()
     deps = {path: key for path, (key, _) in makers.items() if isinstance(key, frozenset)}
     for path, (key, make) in makers.items():
         if isinstance(key, frozenset):
-            # A page of several entities (a municipality's deadlines): made again when one of
-            # them, now or at the last build, is reached by the change.
-            remake = hit is None or bool((key | memo.deps.get(path, frozenset())) & hit)
+            # A page of several entities (a role's duties, a municipality's pages): made again
+            # when one of them, now or at the last build, changed. Its set names every entity
+            # whose words it shows, so a neighbour's change counts only when it is in the set.
+            remake = changed is None or bool((key | memo.deps.get(path, frozenset())) & changed)
         else:
             remake = hit is None or key is None or key in hit or key[0] in ALWAYS
         if remake or path not in memo.pages:

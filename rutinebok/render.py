@@ -551,7 +551,7 @@ class SiteRenderer:
         (rutinebok.incremental); pages of no one entity are made every time."""
         out: dict[str, tuple[tuple[str, str] | None, Callable[[], str]]] = {}
 
-        def one(path: str, key: tuple[str, str] | None, template: str, **ctx) -> None:
+        def one(path: str, key: tuple[str, str] | frozenset | None, template: str, **ctx) -> None:
             out[path] = (key, lambda: self.render(template, **ctx))
 
         for r in self.ds.routines.values():
@@ -559,8 +559,12 @@ class SiteRenderer:
                                          lambda r=r: self.render("routine.md.j2", **self.routine_context(r)))
         for o in self.ds.organisations.values():
             one(f"organisasjoner/{o.id}.md", ("organisations", o.id), "organisation.md.j2", org=o, base="../")
+        orgs = frozenset(("organisations", i) for i in self.ds.organisations)
         for role in self.ds.roles.values():
-            one(f"roller/{role.id}.md", ("roles", role.id), "role.md.j2", role=role, base="../")
+            # A role page gathers the role's duties from routines: it shows those routines and
+            # the organisations that name the places they are for.
+            deps = orgs | {("roles", role.id)} | {("routines", rid) for rid in self.role_duty_groups(role)}
+            one(f"roller/{role.id}.md", deps, "role.md.j2", role=role, base="../")
         for t in self.ds.trees.values():
             one(f"veivisere/{t.id}.md", ("trees", t.id), "tree.md.j2", tree=t, base="../")
             one(f"veivisere/{t.id}-diagram.md", ("trees", t.id), "tree_diagram.md.j2", tree=t, base="../")
@@ -588,9 +592,7 @@ class SiteRenderer:
                                gone=[o for o in orgs if self.ended(o.id)])
 
         out["kontakter.md"] = (None, contacts)
-        # Pages made from many entities are made every time anyway: made here, kept as text.
-        for path, text in self.area_pages().items():
-            out[path] = (None, lambda text=text: text)
+        out.update(self.area_page_makers())
         one("frister.md", None, "deadlines.md.j2", base="")
         one("kalender.md", None, "calendar.md.j2", base="")
         out.update(self.aggregates.page_makers())
@@ -606,22 +608,37 @@ class SiteRenderer:
     def area_pages(self) -> dict[str, str]:
         """One page per municipality (omrade/<id>/): the area is chosen by the address alone, so
         nothing about the reader's choice is stored on her device."""
+        return {path: make() for path, (_, make) in self.area_page_makers().items()}
+
+    def area_page_makers(self) -> dict[str, tuple[frozenset | None, Callable[[], str]]]:
+        """The area pages, each with the entities it shows: its routines and those for the whole
+        country or for no known place, every organisation (contacts, emergency numbers, names of
+        places) and every decision tree and checklist (see rutinebok.incremental)."""
         from .areas import NATIONAL, UNKNOWN, Areas
 
         areas = Areas(self.ds, self.names)
         national, unknown = areas.everywhere(NATIONAL), areas.everywhere(UNKNOWN)
         chosen = [areas.area(i) for i in areas.ids]
-        out = {"omrade/index.md": self.render("areas_index.md.j2", base="../", areas=chosen)}
-        for a in chosen:
-            def short_first(o):
-                phones = [c.phone for c in o.contacts if c.phone]
-                digits = min((re.sub(r"\D", "", p) for p in phones), key=lambda d: (len(d), d), default="9" * 20)
-                return (len(digits), digits, o.name.lower())
+        out: dict[str, tuple[frozenset | None, Callable[[], str]]] = {
+            "omrade/index.md": (None, lambda: self.render("areas_index.md.j2", base="../", areas=chosen))}
+        shared = frozenset({("routines", r.id) for r in national["routines"] + unknown["routines"]}
+                           | {(kind, i) for kind in ("organisations", "trees", "checklists")
+                              for i in self.ds.by_kind(kind)})
+
+        def short_first(o):
+            phones = [c.phone for c in o.contacts if c.phone]
+            digits = min((re.sub(r"\D", "", p) for p in phones), key=lambda d: (len(d), d), default="9" * 20)
+            return (len(digits), digits, o.name.lower())
+
+        def page(a) -> str:
             emergency = sorted((o for o in national["organisations"] + a.organisations
                                 if o.kind in ("nasjonal-tjeneste", "krisesenter") and any(c.phone for c in o.contacts)),
                                key=short_first)
-            out[f"omrade/{a.id}.md"] = self.render("area.md.j2", base="../", area=a, national=national,
-                                                   unknown=unknown, emergency=emergency)
+            return self.render("area.md.j2", base="../", area=a, national=national, unknown=unknown,
+                               emergency=emergency)
+
+        for a in chosen:
+            out[f"omrade/{a.id}.md"] = (shared | {("routines", r.id) for r in a.routines}, lambda a=a: page(a))
         return out
 
     @staticmethod
