@@ -734,7 +734,7 @@ class LoadCache:
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
-    def get(self, path: Path, rel: str, stamp: tuple | None):
+    def get(self, rel: str, stamp: tuple | None):
         hit = self._files.get(rel)
         return hit[1:] if hit is not None and stamp is not None and hit[0] == stamp else None
 
@@ -792,7 +792,7 @@ def _load_dataset(data_dir: Path, report: Report, display_base: Path | None, cac
             ds.failed_files.append(rel)
             continue
         stamp = cache.stamp(path) if cache is not None else None
-        hit = cache.get(path, rel, stamp) if cache is not None else None
+        hit = cache.get(rel, stamp) if cache is not None else None
         if hit is not None:
             source, entity, found = hit
         else:
