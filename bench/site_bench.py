@@ -53,7 +53,9 @@ QUERIES = ["nødhjelp", "hotell", "kartlegging", "lengste opphold", "taushetspli
 
 def _run(cmd: list[str], env: dict) -> float:
     started = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True)
+    done = subprocess.run(cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return time.perf_counter() - started
 
 
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (data / ".rutinebok-generated.json").exists():
         generate_corpus(data, routines=n, steps=20)
     env = {**os.environ, "RUTINEBOK_DATA": str(data), "RUTINEBOK_TODAY": TODAY.isoformat(),
-           "NO_MKDOCS_2_WARNING": "1"}
+           "NO_MKDOCS_2_WARNING": "1", "RUTINEBOK_SITE_URL": "https://rutinebok.example/"}
     pdf_cache = work / "pdf-cache"
     pdf_cfg = _config(work, "mkdocs-pdf.yml", True, pdf_cache)
     nopdf_cfg = _config(work, "mkdocs-nopdf.yml", False, pdf_cache)

@@ -19,6 +19,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
+from .render import _CompiledTemplates
 from .site import Engine, Project, SiteError, draft_banner, edit_footer
 
 log = logging.getLogger("mkdocs.plugins.rutinebok")
@@ -103,6 +104,13 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
     def on_pre_build(self, config) -> None:
         self._build_started = time.time_ns()
 
+    def on_env(self, env, config, files):
+        if self.command == "serve":
+            # serve makes a new theme environment for every rebuild; its compiled templates are
+            # kept instead of compiling the theme again each time (about 0.2 s).
+            env.bytecode_cache = _THEME_COMPILED
+        return env
+
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         if self.engine.project.draft:
             markdown = draft_banner(markdown)
@@ -163,6 +171,9 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         self._stop.set()
         if self._background is not None:
             self._background.join(timeout=120)
+
+
+_THEME_COMPILED = _CompiledTemplates()
 
 
 class _DirtyNotice(logging.Filter):
