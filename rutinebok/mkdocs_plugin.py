@@ -9,8 +9,8 @@ checked by rutinebok.site.SiteSettings: a misspelt key stops the build.
 from __future__ import annotations
 
 import logging
-import shutil
-import threading
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -40,10 +40,8 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         self._previous: dict[str, str] = {}
         self._load_cache = None
         self._memo = None
-        self._indexing = threading.Lock()
         self._pdfs_later = False
-        self._stop = threading.Event()
-        self._background: threading.Thread | None = None
+        self._background: subprocess.Popen | None = None
 
     def on_startup(self, *, command, dirty) -> None:
         # Defining on_startup keeps one plugin object across serve's rebuilds.
@@ -60,6 +58,7 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
 
     def on_config(self, config):
         """Load and check the data before anything is written: errors stop the build here."""
+        self._stop_background()  # its PDFs and index would be of the data before this change
         try:
             project = Project.make(Path(config.config_file_path).resolve(), config.site_url, config.site_name,
                                    config.extra.get("rutinebok"), serve=self.command == "serve")
@@ -145,32 +144,25 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
             build_search_index(site)
             return
 
-        # The preview shows the changed page first; its PDFs and search index follow in the background.
-        engine, pdfs = self.engine, self._pdfs_later
+        # The preview shows the changed page first; its PDFs and search index follow, made by a
+        # process of their own (rutinebok.preview) that the next build stops.
+        cmd = [sys.executable, "-m", "rutinebok.preview", str(Path(config.config_file_path).resolve()), str(site)]
+        self._background = subprocess.Popen(cmd + (["--pdf"] if self._pdfs_later else []),
+                                            stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
 
-        def index() -> None:
-            with self._indexing:
-                try:
-                    if pdfs and not self._stop.is_set():
-                        # One process: no fork from a threaded server.
-                        for rel, path in engine.build_pdfs(jobs=1).items():
-                            if self._stop.is_set():
-                                return
-                            (site / rel).parent.mkdir(parents=True, exist_ok=True)
-                            shutil.copyfile(path, site / rel)
-                    if not self._stop.is_set():
-                        build_search_index(site)
-                except Exception as exc:  # noqa: BLE001 (a missing PDF or index must not stop the preview)
-                    log.warning(f"PDF-ene eller søkeindeksen ble ikke laget: {exc}")
-
-        self._background = threading.Thread(target=index, daemon=True)
-        self._background.start()
+    def _stop_background(self) -> None:
+        proc, self._background = self._background, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()  # the PDF cache and the index are written whole or not at all
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
     def on_shutdown(self) -> None:
-        """Before serve removes its temporary site folder: let the background work stop."""
-        self._stop.set()
-        if self._background is not None:
-            self._background.join(timeout=120)
+        """Before serve removes its temporary site folder."""
+        self._stop_background()
 
 
 _THEME_COMPILED = _CompiledTemplates()

@@ -462,7 +462,7 @@ def test_serve_rebuilds_a_changed_routine_and_the_pages_that_show_it(tmp_path):
             routine = data / "routines" / "moss-krisesenter-nav.yml"
             text = routine.read_text("utf-8")
             title = re.search(r"(?m)^title: (.*)$", text).group(1)
-            routine.write_text(text.replace(f"title: {title}", "title: Ny tittel for testen", 1), "utf-8")
+            routine.write_text(text.replace(f"title: {title}", "title: Ny tittel for testen zebrafisktittel", 1), "utf-8")
             assert wait(lambda: "Ny tittel for testen" in get("rutiner/moss-krisesenter-nav/"), 120), \
                 log.read_text("utf-8")
             # The pages that list the routine are rebuilt with it, not left stale by --dirty.
@@ -470,8 +470,35 @@ def test_serve_rebuilds_a_changed_routine_and_the_pages_that_show_it(tmp_path):
             assert "Utkast – ikke for signering" in get("rutiner/moss-krisesenter-nav/")
             assert other and article("organisasjoner/alarmtelefonen/") == other
             assert START not in get("rutiner/moss-krisesenter-nav/")
+            # The search index follows in a process of its own (rutinebok.preview), after each build.
+            assert wait(lambda: '"zebrafisktittel"' in get("pagefind/vocab/ze.json"), 120), log.read_text("utf-8")
+            assert "pagefind" in get("pagefind/pagefind.js").lower()
         finally:
             os.killpg(server.pid, signal.SIGINT)
             server.wait(timeout=30)
     served = log.read_text("utf-8")
     assert served.count("Documentation built") >= 2 and "Aborted" not in served and "Traceback" not in served
+
+
+def test_the_preview_process_makes_the_pdfs_and_the_search_index(tmp_path, site_dir):
+    """What `make serve` leaves to rutinebok.preview after a build: every routine's PDF copied
+    into the served site, and the search index; a process of its own, so the next rebuild does
+    not share an interpreter with it."""
+    import shutil
+
+    data = copy_data(tmp_path / "data")
+    site = tmp_path / "site"
+    shutil.copytree(site_dir, site, ignore=shutil.ignore_patterns("pdf", "pagefind"))
+    config = tmp_path / "mkdocs.yml"
+    config.write_text((ROOT / "mkdocs.yml").read_text("utf-8")
+                      .replace("docs_dir: content", f"docs_dir: {ROOT / 'content'}")
+                      .replace("    data: data\n", f"    data: data\n    pdf_cache: {tmp_path / 'pdf-cache'}\n"),
+                      "utf-8")
+    done = subprocess.run([sys.executable, "-m", "rutinebok.preview", str(config), str(site), "--pdf"],
+                          env=_env(RUTINEBOK_DATA=str(data)), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    routines = sorted(p.stem for p in (data / "routines").glob("*.yml"))
+    assert sorted(p.stem for p in (site / "pdf").glob("*.pdf")) == routines
+    assert all((site / "pdf" / f"{rid}.pdf").read_bytes().startswith(b"%PDF-") for rid in routines)
+    assert (site / "pagefind" / "pagefind.js").is_file()
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,48 @@
+"""What `make serve` makes after each rebuild, in a process of its own: the routines' PDFs (into
+the PDF cache, then copied into the served site) and the search index.
+
+    python -m rutinebok.preview MKDOCS_YML SITE_DIR [--pdf]
+
+The plugin (rutinebok.mkdocs_plugin) starts it when a preview build is done and stops it when
+the next build starts, since what it would make is then out of date; the PDFs it finished stay
+in the cache. It runs in its own process at low priority: as a thread of the server it held the
+interpreter lock for seconds at a time, and an editor's next save waited for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m rutinebok.preview", description=__doc__.splitlines()[0])
+    ap.add_argument("config", type=Path)
+    ap.add_argument("site", type=Path)
+    ap.add_argument("--pdf", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        os.nice(10)  # the editor's next rebuild comes first
+    except OSError:
+        pass
+    from .search_index import build as build_search_index
+    from .site import Engine, Project, SiteError
+
+    try:
+        if args.pdf:
+            engine = Engine(Project.from_mkdocs(args.config, serve=True))
+            for rel, path in engine.build_pdfs(jobs=1).items():
+                (args.site / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, args.site / rel)
+        build_search_index(args.site)
+    except (SiteError, OSError, RuntimeError, ValueError) as exc:  # a missing PDF or index must not stop the preview
+        print(f"PDF-ene eller søkeindeksen ble ikke laget: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
