@@ -32,7 +32,9 @@ def _inside(path: Path, root: Path) -> bool:
 def walk(root: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """(regular files under root with one of `suffixes`, sorted; problems as (path, reason)).
 
-    Symbolic links are never followed, neither to files nor to folders."""
+    Symbolic links are never followed, neither to files nor to folders: so a file the walk
+    reaches is inside root by construction, and is not resolved again (4,000 path
+    resolutions at 1,000 routines, on every rebuild of `make serve`)."""
     files: list[Path] = []
     problems: list[tuple[Path, str]] = []
     for folder, dirs, names in os.walk(root, followlinks=False):
@@ -45,7 +47,7 @@ def walk(root: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[tuple[
             path = base / name
             if not name.endswith(suffixes) and not path.is_symlink():
                 continue
-            reason = problem(path, root)
+            reason = problem(path, root, walked=True)
             if reason:
                 problems.append((path, reason))
             elif name.endswith(suffixes):
@@ -53,8 +55,9 @@ def walk(root: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[tuple[
     return sorted(files), sorted(problems)
 
 
-def problem(path: Path, root: Path) -> str:
-    """Why `path` must not be read ('' if it is a regular file inside root)."""
+def problem(path: Path, root: Path, *, walked: bool = False) -> str:
+    """Why `path` must not be read ('' if it is a regular file inside root). `walked`: the
+    path comes from `walk`, which reaches no file through a link."""
     try:
         st = os.lstat(path)
     except OSError:
@@ -63,7 +66,7 @@ def problem(path: Path, root: Path) -> str:
         return "er en symbolsk lenke; legg inn selve filen"
     if not stat.S_ISREG(st.st_mode):
         return "er ikke en vanlig fil"
-    if not _inside(path, root):
+    if not walked and not _inside(path, root):
         return "ligger utenfor repoet"
     if not os.access(path, os.R_OK):
         return "kan ikke leses (mangler lesetilgang)"

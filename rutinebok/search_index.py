@@ -77,11 +77,17 @@ KINDS = [  # url prefix, label shown, body weight, title weight, section title w
     ("/frister/", "Frister", 0.2, 8.0, 0.5),
     ("/kalender/", "Kalender", 0.3, 8.0, 1.0),
     ("/endringer/", "Side", 0.2, 6.0, 1.0),
+    # A municipality's pages gather its routines, contacts, deadlines and meetings.
+    ("/omrade/", "Kommune", 0.5, 8.0, 0.5),
     ("/", "Side", 0.8, 8.0, 4.0),
 ]
 # Pages made of text repeated from the routines (a role's duties, all deadlines, the meeting
 # calendar): only their title and lead are indexed, so a duty is found where it is written.
-REPEATS = ("/roller/", "/frister/", "/kalender/")
+REPEATS = ("/roller/", "/frister/", "/kalender/", "/omrade/")
+# Sections that list other pages' titles (an organisation's routines): the titles are found
+# on their own pages. On a national site every common word was in thousands of such lists,
+# and a search had to weigh them all.
+LISTS = {"/organisasjoner/": {"rutiner"}}
 # Document control on every routine page (who signed, the change log): not what a reader
 # searches for, and at 5,000 routines two records each that every search would carry.
 CONTROL_SECTIONS = {"signaturer", "endringslogg"}
@@ -224,8 +230,8 @@ def page_records(html: str, url: str) -> list[Record]:
     if url.startswith(REPEATS):
         return [top]
     # A heading with no text of its own (only subsections) is not a result; its subsections are.
-    return [r for r in records if (r.text or r.terms or r is top)
-            and r.url.rpartition("#")[2] not in CONTROL_SECTIONS]
+    skip = CONTROL_SECTIONS | next((ids for prefix, ids in LISTS.items() if url.startswith(prefix)), set())
+    return [r for r in records if (r.text or r.terms or r is top) and r.url.rpartition("#")[2] not in skip]
 
 
 def _anchor(el) -> str | None:

@@ -105,6 +105,18 @@ def test_sections_and_their_search_terms_become_records(site_dir):
     assert re.search(r'<span hidden(="")? data-rb-search-terms="depositum;', html)
 
 
+def test_pages_that_repeat_other_pages_are_indexed_by_title_and_lead(site_dir):
+    """A municipality's pages and an organisation's list of routines repeat the routines'
+    titles and deadlines: on a national site every common word was in thousands of them."""
+    records = collect(site_dir)
+    urls = [r.url for r in records]
+    areas = [r for r in records if r.url.startswith("/omrade/")]
+    assert areas and all(not r.is_section and r.kind == "Kommune" for r in areas)
+    orgs = [u for u in urls if u.startswith("/organisasjoner/") and "#" not in u]
+    assert orgs and not [u for u in urls if u.startswith("/organisasjoner/") and u.endswith("#rutiner")]
+    assert [u for u in urls if u.startswith("/organisasjoner/") and u.endswith("#kontakt")]
+
+
 def test_index_is_chunked_and_vocabulary_sharded(site_dir):
     pf = site_dir / "pagefind"
     assert (pf / "pagefind.js").is_file() and (pf / "pagefind-entry.json").is_file()
@@ -174,6 +186,24 @@ def test_first_search_fetches_only_a_part_of_the_index(page, site_url, site_dir)
     all_chunks = list((site_dir / "pagefind" / "index").iterdir())
     assert len(all_chunks) > 1, "the index is not split into chunks"
     assert 1 <= len(chunks) < len(all_chunks), (len(chunks), len(all_chunks))
+
+
+def test_one_or_two_letters_wait_until_typing_stops(page, site_url):
+    """As a prefix, a word of one or two letters matches much of the index: a phone fetches
+    those chunks only when the reader stops at such a word, not on the way to a longer one."""
+    page.goto(site_url + "/")
+    fetched = []
+    page.on("requestfinished", lambda req: fetched.append(req.url))
+    box = page.locator("#rb-search-input")
+    box.click()  # loads Pagefind
+    page.wait_for_load_state("networkidle")
+    box.press_sequentially("nø", delay=15)
+    page.wait_for_timeout(250)  # the search waits 300 ms; a timer never fires early
+    assert not [u for u in fetched if "/pagefind/index/" in u]
+    assert page.evaluate("document.getElementById('rb-search-results').dataset.state") == "busy"
+    page.wait_for_function("() => { const r = document.getElementById('rb-search-results');"
+                           " return r.dataset.state === 'done' && r.dataset.query === 'nø'; }", timeout=10_000)
+    assert [u for u in fetched if "/pagefind/index/" in u]
 
 
 def _with_csp(page, policy):

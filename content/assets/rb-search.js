@@ -277,10 +277,17 @@
     results.dataset.state = "done";
   }
 
-  function update() {
+  // One search at a time, and only for what the box says now: Pagefind answers in turn, so a
+  // search per keystroke on a large site queued up behind searches for the first letters.
+  // A word of one or two letters is searched for only when the reader stops typing: as a
+  // prefix it matches a large part of the index, which a phone would fetch for nothing.
+  var running = false, again = false, wait = null;
+
+  function update(now) {
     var query = input.value.trim();
     var id = ++seq;
     results.dataset.state = "busy";
+    clearTimeout(wait);
     if (!query) {
       results.textContent = "";
       status.textContent = "";
@@ -288,6 +295,12 @@
       results.dataset.state = "done";
       return;
     }
+    if (now !== true && terms(query).every(function (t) { return t.length < 3; })) {
+      wait = setTimeout(function () { update(true); }, 300);
+      return;
+    }
+    if (running) { again = true; return; }
+    running = true;
     var fitted;
     run(query).then(function (found) {
       if (id !== seq) return null;
@@ -299,6 +312,9 @@
       status.textContent = "Søket virker ikke akkurat nå. Bruk menyen eller siden Kontakter.";
       results.dataset.query = query;
       results.dataset.state = "done";
+    }).then(function () {
+      running = false;
+      if (again) { again = false; if (id !== seq) update(); }
     });
   }
 
