@@ -57,7 +57,9 @@ def _xpath(selector: str) -> str:
 # Never indexed: editors' and navigation furniture, and the document-control table.
 DROP = (".rb-edit", ".rb-edit-footer", ".rb-control", ".headerlink", "nav", "script", "style",
         "noscript", ".md-source-file", ".rb-quick-exit", "[data-search-exclude]", "form",
-        ".rb-search")
+        ".rb-search",
+        # A law's list of the routines that use it: their titles are found on their own pages.
+        ".rb-used-in")
 SECTION_TAGS = {"h2", "h3"}
 INLINE = {"a", "abbr", "b", "strong", "i", "em", "span", "code", "mark", "small", "sub", "sup", "time", "q", "s", "u"}
 TEXT_SHOWN = 700  # the unfolded text the result excerpt is cut from (kept short: it is fetched per result)
@@ -88,6 +90,8 @@ REPEATS = ("/roller/", "/frister/", "/kalender/", "/omrade/")
 # on their own pages. On a national site every common word was in thousands of such lists,
 # and a search had to weigh them all.
 LISTS = {"/organisasjoner/": {"rutiner"}}
+# Index pages that list every routine or organisation: found by their title and lead.
+LIST_PAGES = {"/rutiner/", "/organisasjoner/"}
 # Document control on every routine page (who signed, the change log): not what a reader
 # searches for, and at 5,000 routines two records each that every search would carry.
 CONTROL_SECTIONS = {"signaturer", "endringslogg"}
@@ -227,7 +231,7 @@ def page_records(html: str, url: str) -> list[Record]:
             chunks[id(current)].append(" ")
     for r in records:
         r.text = " ".join("".join(chunks[id(r)]).split())
-    if url.startswith(REPEATS):
+    if url.startswith(REPEATS) or url in LIST_PAGES:
         return [top]
     # A heading with no text of its own (only subsections) is not a result; its subsections are.
     skip = CONTROL_SECTIONS | next((ids for prefix, ids in LISTS.items() if url.startswith(prefix)), set())

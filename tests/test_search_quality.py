@@ -115,6 +115,10 @@ def test_pages_that_repeat_other_pages_are_indexed_by_title_and_lead(site_dir):
     orgs = [u for u in urls if u.startswith("/organisasjoner/") and "#" not in u]
     assert orgs and not [u for u in urls if u.startswith("/organisasjoner/") and u.endswith("#rutiner")]
     assert [u for u in urls if u.startswith("/organisasjoner/") and u.endswith("#kontakt")]
+    lists = {r.url: r for r in records if r.url.startswith(("/rutiner/", "/organisasjoner/")) and "#" in r.url}
+    assert not [u for u in lists if u.split("#")[0] in ("/rutiner/", "/organisasjoner/")]
+    laws = [r for r in records if r.url.startswith("/lover/#")]
+    assert laws and not [r for r in laws if "Brukes i" in r.text]
 
 
 def test_index_is_chunked_and_vocabulary_sharded(site_dir):
@@ -202,7 +206,8 @@ def test_one_or_two_letters_wait_until_typing_stops(page, site_url):
     assert not [u for u in fetched if "/pagefind/index/" in u]
     assert page.evaluate("document.getElementById('rb-search-results').dataset.state") == "busy"
     page.wait_for_function("() => { const r = document.getElementById('rb-search-results');"
-                           " return r.dataset.state === 'done' && r.dataset.query === 'nø'; }", timeout=10_000)
+                           " return r.dataset.state === 'done' && r.dataset.query === 'nø'; }", timeout=30_000)
+    page.wait_for_load_state("networkidle")
     assert [u for u in fetched if "/pagefind/index/" in u]
 
 
