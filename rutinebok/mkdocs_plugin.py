@@ -40,6 +40,7 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         self._previous: dict[str, str] = {}
         self._load_cache = None
         self._memo = None
+        self._shown: set[str] | None = None  # findings logged by earlier serve builds
         self._pdfs_later = False
         self._background: subprocess.Popen | None = None
 
@@ -52,7 +53,7 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
 
             # Kept across serve's rebuilds: unchanged files are not parsed again, and only the
             # pages a change can reach are made again (rutinebok.incremental).
-            self._load_cache, self._memo = LoadCache(), Memo()
+            self._load_cache, self._memo, self._shown = LoadCache(), Memo(), set()
         if dirty:
             logging.getLogger("mkdocs.commands.build").addFilter(_DirtyNotice())
 
@@ -62,7 +63,7 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         try:
             project = Project.make(Path(config.config_file_path).resolve(), config.site_url, config.site_name,
                                    config.extra.get("rutinebok"), serve=self.command == "serve")
-            self.engine = Engine(project, log=log, load_cache=self._load_cache)
+            self.engine = Engine(project, log=log, load_cache=self._load_cache, shown=self._shown)
         except SiteError as exc:
             raise PluginError(str(exc)) from None
         if not project.draft:

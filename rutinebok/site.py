@@ -165,7 +165,9 @@ class Project:
 class Engine:
     """The loaded, checked data and everything the site makes from it."""
 
-    def __init__(self, project: Project, log=None, load_cache=None):
+    def __init__(self, project: Project, log=None, load_cache=None, shown: set[str] | None = None):
+        """`shown`: the warnings the last build of the same `make serve` logged (updated here);
+        only the others are logged (an editor saw the same warnings after every save)."""
         from .checks import run_checks
         from .findings import Report
         from .load import load_dataset
@@ -177,11 +179,22 @@ class Engine:
             report.extend(run_checks(self.ds, project.today))
         self.report = report
         if log is not None:
+            again, now = 0, set()
             for f in report.sorted():
+                line = f.format()
                 if f.severity == "error":
-                    log.error(f.format())
+                    log.error(line)
+                    continue
+                now.add(line)
+                if shown is not None and line in shown:
+                    again += 1
                 else:
-                    log.info(f.format())  # warnings are shown on the pages; the check command lists them
+                    log.info(line)  # warnings are shown on the pages; the check command lists them
+            if shown is not None:
+                shown.clear()
+                shown.update(now)
+            if again:
+                log.info(f"… og {again} advarsler som er vist før (rutinebok check viser alle)")
         if report.errors:
             raise SiteError(f"Dataene har {len(report.errors)} feil; nettstedet ble ikke bygget, "
                             "og forrige versjon er urørt. Kjør `rutinebok check` for detaljer.")

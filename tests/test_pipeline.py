@@ -478,6 +478,10 @@ def test_serve_rebuilds_a_changed_routine_and_the_pages_that_show_it(tmp_path):
             server.wait(timeout=30)
     served = log.read_text("utf-8")
     assert served.count("Documentation built") >= 2 and "Aborted" not in served and "Traceback" not in served
+    # A rebuild logs the warnings that are new, and a count of the others.
+    warned = [line for line in served.splitlines() if re.search(r"\.ya?ml:\d+:\d+: advarsel RB\d{3}", line)]
+    assert warned and len(warned) == len(set(warned)), "a warning was logged again after a save"
+    assert "advarsler som er vist før" in served
 
 
 def test_the_preview_process_makes_the_pdfs_and_the_search_index(tmp_path, site_dir):
