@@ -14,7 +14,7 @@ import re
 import typing
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from pydantic import BaseModel
@@ -230,7 +230,18 @@ class Index:
         return list(self.trees_by_routine.get(routine_id, []))
 
     def routines_of(self, org_id: str) -> list[Routine]:
-        return [r for r in self.ds.routines.values() if org_id in r.parties or r.owner == org_id]
+        """The routines the organisation is a party to or owns, in data order."""
+        return list(self._routines_by_org.get(org_id, ()))
+
+    @cached_property
+    def _routines_by_org(self) -> dict[str, list[Routine]]:
+        # Once for all organisations: asking each organisation over every routine grew with
+        # organisations × routines (25 million tests at 5,000 routines).
+        out: dict[str, list[Routine]] = defaultdict(list)
+        for r in self.ds.routines.values():
+            for org_id in dict.fromkeys([*r.parties, *([r.owner] if r.owner else [])]):
+                out[org_id].append(r)
+        return out
 
     def roles_of(self, org) -> list[Role]:
         return [x for x in self.ds.roles.values()
