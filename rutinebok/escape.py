@@ -90,7 +90,13 @@ def md_text(text: object) -> Markup:
         return Markup("")
     if isinstance(text, Markup):
         return text
-    s = " ".join(CONTROL_CHARS.sub(" ", str(text)).split())
+    return _md_text(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _md_text(text: str) -> Markup:
+    # The same names and titles are printed on many pages: escaped once each.
+    s = " ".join(CONTROL_CHARS.sub(" ", text).split())
     s = _MD_SPECIAL_RE.sub(lambda m: _MD_SPECIAL[m.group(0)], s)
     s = _MD_LINE_START.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group(0)), s)
     return Markup(s)
@@ -218,7 +224,8 @@ def md_source(text: str | None, resolve=None, image_base: str | None = None) -> 
 def md_inline(text: str | None, resolve=None) -> Markup:
     """md_source on one line (table cells, list items, headings, raw HTML), with | as a
     character reference: it cannot end a table cell and reads the same inside HTML."""
-    return Markup(" ".join(md_source(text, resolve).split()).replace("|", "&#124;"))
+    # str.split: Markup's own split would wrap every word in a Markup of its own.
+    return Markup(" ".join(str.split(md_source(text, resolve))).replace("|", "&#124;"))
 
 
 class _Links(HTMLParser):

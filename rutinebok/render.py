@@ -171,6 +171,15 @@ class SiteRenderer:
         return f"{base}lover.md#{ref}" if ref in self.ds.laws else ""
 
     def link(self, ref: str, base: str = "../") -> Markup:
+        # The data does not change during a build, and the same names are linked on many pages
+        # (about 100,000 links, 3,000 different ones, at 1,000 routines).
+        cache = self.__dict__.setdefault("_links", {})
+        key = (ref, str(base))
+        if key not in cache:
+            cache[key] = self._link(ref, base)
+        return cache[key]
+
+    def _link(self, ref: str, base: str) -> Markup:
         target = self.href(ref, base)
         label = md_text(self.name(ref))
         out = pre_escaped(f"[{label}]({md_url(target)})") if target else label
