@@ -621,7 +621,8 @@ class SiteRenderer:
                                without_contacts=[o for o in orgs if not o.contacts and not self.ended(o.id)],
                                gone=[o for o in orgs if self.ended(o.id)])
 
-        out["kontakter.md"] = (None, contacts)
+        # Made from the organisations alone (names, contacts, whether and how they ended).
+        out["kontakter.md"] = (frozenset(("organisations", o) for o in self.ds.organisations), contacts)
         out.update(self.area_page_makers())
         one("frister.md", None, "deadlines.md.j2", base="")
         one("kalender.md", None, "calendar.md.j2", base="")
