@@ -209,6 +209,14 @@ def test_one_or_two_letters_wait_until_typing_stops(page, site_url):
                            " return r.dataset.state === 'done' && r.dataset.query === 'nø'; }", timeout=30_000)
     page.wait_for_load_state("networkidle")
     assert [u for u in fetched if "/pagefind/index/" in u]
+    # The same for a short word after a longer one: «nødhjelp h» does not ask for every «h…».
+    fetched.clear()
+    box.press_sequentially(" nødhjelp h", delay=15)
+    page.wait_for_timeout(250)
+    assert page.evaluate("document.getElementById('rb-search-results').dataset.state") == "busy"
+    page.wait_for_function("() => { const r = document.getElementById('rb-search-results');"
+                           " return r.dataset.state === 'done' && r.dataset.query === 'nø nødhjelp h'; }",
+                           timeout=30_000)
 
 
 def _with_csp(page, policy):

@@ -279,7 +279,7 @@
 
   // One search at a time, and only for what the box says now: Pagefind answers in turn, so a
   // search per keystroke on a large site queued up behind searches for the first letters.
-  // A word of one or two letters is searched for only when the reader stops typing: as a
+  // A last word of one or two letters is searched for only when the reader stops typing: as a
   // prefix it matches a large part of the index, which a phone would fetch for nothing.
   var running = false, again = false, wait = null;
 
@@ -295,7 +295,8 @@
       results.dataset.state = "done";
       return;
     }
-    if (now !== true && terms(query).every(function (t) { return t.length < 3; })) {
+    var typed = fold(query).match(/[a-z0-9]+/g) || [""];
+    if (now !== true && typed[typed.length - 1].length < 3) {
       wait = setTimeout(function () { update(true); }, 300);
       return;
     }
