@@ -9,6 +9,8 @@ checked by rutinebok.site.SiteSettings: a misspelt key stops the build.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -147,19 +149,30 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
 
         # The preview shows the changed page first; its PDFs and search index follow, made by a
         # process of their own (rutinebok.preview) that the next build stops.
-        cmd = [sys.executable, "-m", "rutinebok.preview", str(Path(config.config_file_path).resolve()), str(site)]
-        self._background = subprocess.Popen(cmd + (["--pdf"] if self._pdfs_later else []),
-                                            stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        self._start_background(Path(config.config_file_path).resolve(), site, pdf=self._pdfs_later)
+
+    def _start_background(self, config_file: Path, site: Path, *, pdf: bool) -> None:
+        cmd = [sys.executable, "-m", "rutinebok.preview", str(config_file), str(site)] + (["--pdf"] if pdf else [])
+        # A session of its own: Ctrl-C in the terminal reaches the server, which stops it
+        # (on_shutdown), and stopping it stops Pagefind with it.
+        self._background = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
 
     def _stop_background(self) -> None:
         proc, self._background = self._background, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()  # the PDF cache and the index are written whole or not at all
+        if proc is None:
+            return
+        if proc.poll() is None:
+            # It writes the PDF cache's manifest and removes its temporary files as it stops;
+            # each PDF and the index are swapped in whole or not at all.
+            _signal_group(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                _signal_group(proc.pid, signal.SIGKILL)
                 proc.wait()
+        else:
+            proc.wait()
 
     def on_shutdown(self) -> None:
         """Before serve removes its temporary site folder."""
@@ -176,6 +189,13 @@ class _DirtyNotice(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "A 'dirty' build is being performed" not in record.getMessage()
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def _always() -> bool:

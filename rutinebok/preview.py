@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -28,8 +29,18 @@ def main(argv: list[str] | None = None) -> int:
         os.nice(10)  # the editor's next rebuild comes first
     except OSError:
         pass
+    # Stopped by the next build (SIGTERM): unwind like an exit, so the PDF cache's manifest is
+    # written for the PDFs already made, Pagefind is stopped and its temporary folder removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return _make(args)
+    except KeyboardInterrupt:  # Ctrl-C in the terminal of make serve: no traceback
+        return 130
+
+
+def _make(args) -> int:
     from .search_index import build as build_search_index
-    from .site import Engine, Project, SiteError
+    from .site import Engine, Project
 
     try:
         if args.pdf:
@@ -38,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                 (args.site / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, args.site / rel)
         build_search_index(args.site)
-    except (SiteError, OSError, RuntimeError, ValueError) as exc:  # a missing PDF or index must not stop the preview
+    except Exception as exc:  # noqa: BLE001 (a missing PDF or index must not stop the preview, nor print a traceback)
         print(f"PDF-ene eller søkeindeksen ble ikke laget: {exc}", file=sys.stderr)
         return 1
     return 0

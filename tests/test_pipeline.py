@@ -506,3 +506,38 @@ def test_the_preview_process_makes_the_pdfs_and_the_search_index(tmp_path, site_
     assert all((site / "pdf" / f"{rid}.pdf").read_bytes().startswith(b"%PDF-") for rid in routines)
     assert (site / "pagefind" / "pagefind.js").is_file()
     assert "Traceback" not in done.stderr
+
+
+def test_a_stopped_preview_keeps_the_pdfs_it_made_and_leaves_nothing_running(tmp_path, site_dir, monkeypatch):
+    """The next save stops the preview process: the PDFs it finished are in the cache's manifest
+    (they are not made again), and neither it nor a Pagefind it started keeps running."""
+    import json
+    import shutil
+    import time
+
+    from rutinebok.mkdocs_plugin import RutinebokPlugin
+
+    data = copy_data(tmp_path / "data")
+    site = tmp_path / "site"
+    shutil.copytree(site_dir, site, ignore=shutil.ignore_patterns("pdf", "pagefind"))
+    cache = tmp_path / "pdf-cache"
+    config = tmp_path / "mkdocs.yml"
+    config.write_text((ROOT / "mkdocs.yml").read_text("utf-8")
+                      .replace("docs_dir: content", f"docs_dir: {ROOT / 'content'}")
+                      .replace("    data: data\n", f"    data: data\n    pdf_cache: {cache}\n"), "utf-8")
+    for key, value in _env(RUTINEBOK_DATA=str(data)).items():
+        monkeypatch.setenv(key, value)
+    plugin = RutinebokPlugin()
+    plugin._start_background(config, site, pdf=True)
+    proc = plugin._background
+    deadline = time.monotonic() + 300
+    while not list(cache.glob("*.pdf")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    made = {p.stem for p in cache.glob("*.pdf")}
+    assert made, "no PDF was made"
+    plugin._stop_background()
+    assert proc.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # nothing of its process group is left
+    manifest = json.loads((cache / ".rutinebok-pdf.json").read_text("utf-8"))
+    assert made <= set(manifest["routines"])
