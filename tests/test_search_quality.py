@@ -192,31 +192,72 @@ def test_first_search_fetches_only_a_part_of_the_index(page, site_url, site_dir)
     assert 1 <= len(chunks) < len(all_chunks), (len(chunks), len(all_chunks))
 
 
+def _done(page, query: str) -> None:
+    page.wait_for_function("q => { const r = document.getElementById('rb-search-results');"
+                           " return r.dataset.state === 'done' && r.dataset.query === q; }", arg=query,
+                           timeout=30_000)
+
+
+def _paused_clock(page, site_url) -> None:
+    """The home page with the page's clock stopped: its timers fire only when the test says."""
+    import datetime as dt
+
+    page.clock.install()
+    page.goto(site_url + "/")
+    page.clock.pause_at(dt.datetime.now() + dt.timedelta(seconds=5))
+
+
 def test_one_or_two_letters_wait_until_typing_stops(page, site_url):
     """As a prefix, a word of one or two letters matches much of the index: a phone fetches
     those chunks only when the reader stops at such a word, not on the way to a longer one."""
-    page.goto(site_url + "/")
+    _paused_clock(page, site_url)
     fetched = []
     page.on("requestfinished", lambda req: fetched.append(req.url))
     box = page.locator("#rb-search-input")
     box.click()  # loads Pagefind
     page.wait_for_load_state("networkidle")
     box.press_sequentially("nø", delay=15)
-    page.wait_for_timeout(250)  # the search waits 300 ms; a timer never fires early
+    page.clock.run_for(250)
+    page.wait_for_timeout(300)  # time for a search that should not have started
     assert not [u for u in fetched if "/pagefind/index/" in u]
     assert page.evaluate("document.getElementById('rb-search-results').dataset.state") == "busy"
-    page.wait_for_function("() => { const r = document.getElementById('rb-search-results');"
-                           " return r.dataset.state === 'done' && r.dataset.query === 'nø'; }", timeout=30_000)
+    page.clock.run_for(100)  # the reader stopped typing
+    _done(page, "nø")
     page.wait_for_load_state("networkidle")
     assert [u for u in fetched if "/pagefind/index/" in u]
     # The same for a short word after a longer one: «nødhjelp h» does not ask for every «h…».
+    box.press_sequentially(" nødhjelp", delay=15)
+    _done(page, "nø nødhjelp")
+    page.wait_for_load_state("networkidle")
     fetched.clear()
-    box.press_sequentially(" nødhjelp h", delay=15)
-    page.wait_for_timeout(250)
+    box.press_sequentially(" h", delay=15)
+    page.clock.run_for(250)
+    page.wait_for_timeout(300)
+    assert not [u for u in fetched if "/pagefind/" in u]
     assert page.evaluate("document.getElementById('rb-search-results').dataset.state") == "busy"
-    page.wait_for_function("() => { const r = document.getElementById('rb-search-results');"
-                           " return r.dataset.state === 'done' && r.dataset.query === 'nø nødhjelp h'; }",
-                           timeout=30_000)
+    page.clock.run_for(100)
+    _done(page, "nø nødhjelp h")
+
+
+def test_enter_while_a_search_waits_opens_the_result_for_what_the_box_says(page, site_url):
+    """Enter while the list still shows an earlier query's results opens the first result for
+    the query in the box, not for the earlier one."""
+    first, _ = search(page, site_url, "botid")
+    for word in ("ny", "ip", "by", "id"):
+        later, _ = search(page, site_url, f"botid {word}")
+        if later and later[0] != first[0]:
+            break
+    else:
+        raise AssertionError("no query whose first result differs from «botid»'s")
+    _paused_clock(page, site_url)
+    box = page.locator("#rb-search-input")
+    box.click()
+    box.press_sequentially("botid", delay=15)
+    _done(page, "botid")
+    box.press_sequentially(f" {word}", delay=15)  # a short last word: the search waits
+    assert page.evaluate("document.getElementById('rb-search-results').dataset.state") == "busy"
+    box.press("Enter")
+    page.wait_for_url(later[0], timeout=30_000)  # hrefs are absolute
 
 
 def _with_csp(page, policy):

@@ -275,13 +275,18 @@
     }
     results.dataset.query = query;
     results.dataset.state = "done";
+    if (follow) {
+      follow = false;
+      var first = results.querySelector("a.rb-hit");
+      if (first) first.click();
+    }
   }
 
   // One search at a time, and only for what the box says now: Pagefind answers in turn, so a
   // search per keystroke on a large site queued up behind searches for the first letters.
   // A last word of one or two letters is searched for only when the reader stops typing: as a
   // prefix it matches a large part of the index, which a phone would fetch for nothing.
-  var running = false, again = false, wait = null;
+  var running = false, again = false, wait = null, follow = false;
 
   function update(now) {
     var query = input.value.trim();
@@ -311,6 +316,7 @@
     }).catch(function () {
       if (id !== seq) return;
       status.textContent = "Søket virker ikke akkurat nå. Bruk menyen eller siden Kontakter.";
+      follow = false;
       results.dataset.query = query;
       results.dataset.state = "done";
     }).then(function () {
@@ -319,12 +325,20 @@
     });
   }
 
-  input.addEventListener("input", update);
+  input.addEventListener("input", function () { follow = false; update(); });
   input.addEventListener("focus", function () { load(); }, { once: true });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter") {
+      event.preventDefault();
+      if (results.dataset.state === "busy") {
+        // The list still shows an earlier query's results: open the first result for what
+        // the box says now, when it comes.
+        follow = true;
+        update(true);
+        return;
+      }
       var first = results.querySelector("a.rb-hit");
-      if (first) { event.preventDefault(); first.click(); }
+      if (first) first.click();
     } else if (event.key === "Escape") {
       input.value = "";
       update();
