@@ -23,13 +23,14 @@ import hashlib
 import io
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import re
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -441,8 +442,10 @@ def _only_absolute_links(html: str) -> str:
     return _HREF.sub(lambda m: m.group(0) if _PUBLISHABLE_HREF.match(m.group(2)) else m.group(1), html)
 
 
-def routine_html(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False) -> str:
-    """The print HTML of one routine (WeasyPrint's input)."""
+def routine_html(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False,
+                 inline_style: bool = True) -> str:
+    """The print HTML of one routine (WeasyPrint's input). With `inline_style` it carries the
+    print style itself; the build leaves it out and passes print_style() instead."""
     import graphviz
 
     from .diagram import tree_svg
@@ -486,6 +489,7 @@ def routine_html(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str,
     return _only_absolute_links(template.render(
         routine=r, r=ctx, ds=ds, url=url, qr=_qr(url) if url else "", diagrams=diagrams,
         source_hash=routine_source_hash(ds, r.id, index=ctx.index), engine=__version__, fonts=_font_faces(),
+        inline_style=inline_style,
         sig_w=SIG_W_MM, sig_h=SIG_H_MM, modified=modified, kind_words=KIND_WORDS,
         signatories=signatories, contacts=contacts, terms=_glossary_terms(ds, r), contact_parts=contact_parts,
         field_prefix=FIELD_PREFIX, clauses=r.clause_numbers(), coverage=ctx.coverage(r),
@@ -496,6 +500,53 @@ def routine_html(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str,
 
 
 # --------------------------------------------------------------------------- PDF
+
+
+_PRINT_STYLE: dict[int, tuple] = {}
+_INHERITED_STYLE: list[tuple] = []
+
+
+def print_style():
+    """(font configuration, stylesheet) of this process: the fonts registered with Fontconfig and
+    the print style parsed once, not once per PDF. Per process id: a forked worker makes its own
+    rather than share the parent's Fontconfig state and font folder."""
+    pid = os.getpid()
+    if pid not in _PRINT_STYLE:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+        text = _env().get_template("_style.css.j2").render(fonts=_font_faces())
+        css = CSS(string=text, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher(), font_config=font_config)
+        # A forked worker keeps its parent's pair alive: dropping it here would run its __del__,
+        # which removes the font folder the parent still reads.
+        _INHERITED_STYLE.extend(_PRINT_STYLE.values())
+        _PRINT_STYLE.clear()
+        _PRINT_STYLE[pid] = (font_config, css)
+        # multiprocessing's exit hook runs at interpreter exit and when a pool worker ends, where
+        # atexit does not.
+        multiprocessing.util.Finalize(None, _forget_print_style, exitpriority=0)
+    return _PRINT_STYLE[pid]
+
+
+def _forget_print_style() -> None:
+    """Remove this process's copies of the fonts now. Left to the collector, FontConfiguration's
+    __del__ runs only at interpreter shutdown, where it fails (with a message on stderr) and
+    leaves the folder in /tmp; in a pool worker it never runs."""
+    for font_config, _css in _PRINT_STYLE.values():
+        font_config.__del__()
+        font_config._folder = None  # nothing left for the collector's later call
+    _PRINT_STYLE.clear()
+
+
+def routine_document(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False):
+    """The routine laid out by WeasyPrint (pages, boxes, anchors): what render_pdf writes."""
+    from weasyprint import HTML
+
+    font_config, css = print_style()
+    html = routine_html(ds, ctx, routine_id, site_url, draft, inline_style=False)
+    return HTML(string=html, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher()).render(
+        stylesheets=[css], font_config=font_config)
 
 
 def _epoch(routine) -> int:
@@ -553,6 +604,28 @@ def _with_archive_xmp(document, meta) -> None:
     document.metadata.__class__ = ArchiveMetadata
 
 
+@cache
+def _once_class(cls: type) -> type:
+    def data(self):
+        if "_rutinebok_data" not in self.__dict__:
+            self.__dict__["_rutinebok_data"] = cls.data.fget(self)
+        return self.__dict__["_rutinebok_data"]
+
+    return type(f"Once{cls.__name__}", (cls,), {"data": property(data), "_rutinebok_once": True,
+                                                "__module__": __name__})
+
+
+def _serialise_once(pdf) -> None:
+    """pydyf serialises and compresses every object twice when the file has an /ID (PDF/A): once
+    to write it, once more for the MD5 in the ID. The objects are final when the finisher runs,
+    so the second time takes the first result: the same bytes for a quarter of the writing time."""
+    import pydyf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream | pydyf.Dictionary | pydyf.Array) and not hasattr(obj, "_rutinebok_once"):
+            obj.__class__ = _once_class(type(obj))
+
+
 def render_pdf(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False) -> bytes:
     """One routine as PDF/A-2b bytes with empty signature fields, the same bytes every time."""
     from pyhanko.pdf_utils import generic
@@ -562,10 +635,7 @@ def render_pdf(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, d
         SigFieldSpec,
         append_signature_field,
     )
-    from weasyprint import HTML
-
     r = ds.routines[routine_id]
-    html = routine_html(ds, ctx, routine_id, site_url, draft)
     source = routine_source_hash(ds, r.id, index=ctx.index)
     ident = hashlib.sha256(f"{r.id}:{source}:{site_url}{':draft' if draft else ''}"
                            .encode()).digest()[:16]
@@ -578,9 +648,10 @@ def render_pdf(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, d
 
         for key, value in info.items():  # custom keys in the document information dictionary
             pdf.info[key] = pydyf.String(value)
+        _serialise_once(pdf)
 
     with _source_date_epoch(_epoch(r)):
-        document = HTML(string=html, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher()).render()
+        document = routine_document(ds, ctx, routine_id, site_url, draft)
         _with_archive_xmp(document, meta)
         pdf = document.write_pdf(pdf_variant="pdf/a-2b", pdf_tags=True, pdf_identifier=ident,
                                  output_intent="srgb", finisher=finisher)

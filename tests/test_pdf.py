@@ -266,3 +266,24 @@ def test_pdf_command_and_bad_input(tmp_path, capsys, monkeypatch):
     # The progress line for long runs.
     pdf_mod._progress(12, 1000, "rutine-0012")
     assert capsys.readouterr().err == "[12/1000] rutine-0012\n"
+
+
+def test_the_fonts_copied_for_a_build_are_removed_when_it_ends(tmp_path):
+    """WeasyPrint copies the fonts into a temporary folder; the build keeps one copy per process
+    and removes it when the process or pool worker ends, quietly, in one process and in several."""
+    import subprocess
+    import sys
+
+    strategy = "strategiplan-krisesenteret-i-moss-2016-2018"  # short, not signable
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    for jobs in ("1", "2"):
+        done = subprocess.run([sys.executable, "-m", "rutinebok", "pdf", "fra-krisesenter-til-egen-bolig", strategy,
+                               "--jobs", jobs, "--out", str(tmp_path / f"out{jobs}"), "--data", str(ROOT / "data"),
+                               "--site-url", SITE_URL], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert "Exception" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert list(tmp.iterdir()) == [], f"--jobs {jobs}: {sorted(p.name for p in tmp.iterdir())}"
+    for rid in ("fra-krisesenter-til-egen-bolig", strategy):
+        assert (tmp_path / "out1" / f"{rid}.pdf").read_bytes() == (tmp_path / "out2" / f"{rid}.pdf").read_bytes()

@@ -22,16 +22,63 @@ PX_TO_PT = 0.75
 
 @pytest.fixture(scope="module")
 def layouts():
-    """{routine id: WeasyPrint document} for every real routine."""
+    """{routine id: WeasyPrint document} for every real routine, laid out as the build does."""
+    ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
+    renderer = pdf_mod.print_context(ds, TODAY, findings)
+    return {rid: pdf_mod.routine_document(ds, renderer, rid, SITE_URL) for rid in ROUTINES}
+
+
+def test_the_build_prints_the_html_as_it_stands_on_its_own():
+    """The build passes the print style as one stylesheet parsed once per process, and has pydyf
+    serialise each object once; the HTML with its own inline style, written the plain way, must
+    give the same PDF, byte for byte (the /ID's checksum included), also after other PDFs."""
     from weasyprint import HTML
 
     ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
     renderer = pdf_mod.print_context(ds, TODAY, findings)
-    out = {}
-    for rid in ROUTINES:
+    for rid in ("kongsvinger-boligsosialt-arbeid", "moss-krisesenter-nav"):
         html = pdf_mod.routine_html(ds, renderer, rid, SITE_URL)
-        out[rid] = HTML(string=html, base_url=str(pdf_mod.TEMPLATES)).render()
-    return out
+        assert "@font-face" in html and "<style>" in html
+        assert "<style>" not in pdf_mod.routine_html(ds, renderer, rid, SITE_URL, inline_style=False)
+        alone = HTML(string=html, base_url=str(pdf_mod.TEMPLATES), url_fetcher=pdf_mod.project_url_fetcher())
+        built = pdf_mod.routine_document(ds, renderer, rid, SITE_URL)
+        options = {"pdf_identifier": b"0" * 16, "pdf_variant": "pdf/a-2b", "pdf_tags": True}
+        once = built.write_pdf(**options, finisher=lambda _doc, pdf: pdf_mod._serialise_once(pdf))
+        assert alone.render().write_pdf(**options) == once, rid
+
+
+def test_contents_read_down_the_first_column_then_the_second(layouts):
+    """The table of contents stands in two columns: entry k and entry k + half side by side, each
+    column in document order from the top (across a page break too), with its page number."""
+    from weasyprint.formatting_structure import boxes
+
+    for rid, doc in layouts.items():
+        found = {}  # entry number -> (page, x, y, text)
+        for n, page in enumerate(doc.pages, 1):
+            toc = next((b.element for b, _ in _walk(page._page_box) if b.element is not None
+                        and b.element.tag == "ul" and "toc" in (b.element.get("class") or "")), None)
+            if toc is None:
+                continue
+            numbers = {id(li): k for k, li in enumerate(toc)}
+            for b, _tags in _walk(page._page_box):
+                k = numbers.get(id(b.element)) if isinstance(b, boxes.BlockBox) else None
+                if k is not None and (k not in found or found[k][0] != n):
+                    text = " ".join(" ".join(t.text for t, _ in _walk(b) if isinstance(t, boxes.TextBox)).split())
+                    assert k not in found, f"{rid}: «{text}» is printed twice"
+                    found[k] = (n, round(b.position_x), round(b.position_y), text)
+        entries = [found[k] for k in sorted(found)]
+        assert sorted(found) == list(range(len(found))), f"{rid}: entries missing from the contents"
+        assert len(entries) >= 4, rid
+        half = (len(entries) + 1) // 2
+        left, right = entries[:half], entries[half:]
+        assert len({x for _, x, _, _ in left}) == 1 and len({x for _, x, _, _ in right}) == 1, rid
+        assert left[0][1] < right[0][1], f"{rid}: the second column is not to the right"
+        for column in (left, right):
+            assert [(p, y) for p, _, y, _ in column] == sorted((p, y) for p, _, y, _ in column), rid
+        for a, b in zip(left, right):
+            assert (a[0], a[2]) == (b[0], b[2]), f"{rid}: «{a[3]}» and «{b[3]}» are not side by side"
+        for *_, text in entries:
+            assert re.search(r"\.\s*\d+$", text), f"{rid}: no page number after «{text}»"
 
 
 @pytest.fixture(scope="module")
