@@ -259,7 +259,17 @@ class Index:
         return dict(by_routine), dict(sorted(by_actor.items()))
 
     def routine_duties(self, actor: str, routine_id: str) -> list[Duty]:
-        return [d for d in self.duties.get(actor, []) if d.routine.id == routine_id]
+        return list(self._duties_by_routine.get((actor, routine_id), ()))
+
+    @cached_property
+    def _duties_by_routine(self) -> dict[tuple[str, str], list[Duty]]:
+        # Grouped once: scanning an actor's duties in every routine for each PDF grew with the
+        # number of routines (a role in 1,000 routines has tens of thousands).
+        out: dict[tuple[str, str], list[Duty]] = defaultdict(list)
+        for actor, duties in self.duties.items():
+            for d in duties:
+                out[actor, d.routine.id].append(d)
+        return out
 
     def section_title(self, routine_id: str, section_id: str) -> str:
         for _, s in self.ds.routines[routine_id].walk_sections():
