@@ -129,15 +129,24 @@ def _sample_only(ds, sample: list[str], work: Path, today: dt.date, load_s: floa
     found unchanged in the cache)."""
     out = work / "pdf-sample"
     shutil.rmtree(out, ignore_errors=True)
+    import os
+
     build_pdfs(ds, work / "warmup", SITE_URL, sample[:1], jobs=1, today=today)  # imports, fonts
+    load_start = round(os.getloadavg()[0], 2)
+    # CPU seconds of this process too: on a shared machine they move far less than wall time.
+    cpu = time.process_time()
     cold, cold_s = _timed(build_pdfs, ds, out, SITE_URL, sample, jobs=1, today=today)
+    cold_cpu, cpu = time.process_time() - cpu, time.process_time()
     warm, warm_s = _timed(build_pdfs, ds, out, SITE_URL, sample, jobs=1, today=today)
+    warm_cpu = time.process_time() - cpu
     pages = sum(len(PdfReader(out / f"{r}.pdf").pages) for r in sample)
     result = {"corpus_routines": len(ds.routines), "load_and_check_s": load_s, "sample_routines": len(sample),
               "pages": pages, "cold_s": cold_s, "cold_built": len(cold["built"]),
               "cold_s_per_routine": round(cold_s / len(sample), 3), "cold_s_per_page": round(cold_s / pages, 4),
+              "cold_cpu_s": round(cold_cpu, 2), "cold_cpu_s_per_page": round(cold_cpu / pages, 4),
               "warm_s": warm_s, "warm_built": len(warm["built"]),
-              "warm_s_per_routine": round(warm_s / len(sample), 4)}
+              "warm_s_per_routine": round(warm_s / len(sample), 4), "warm_cpu_s": round(warm_cpu, 2),
+              "load_1min_start_end": [load_start, round(os.getloadavg()[0], 2)]}
     (work.parent / f"pdf_bench_sample_{len(ds.routines)}_{len(sample)}.json").write_text(
         json.dumps(result, indent=2), "utf-8")
     for k, v in result.items():
