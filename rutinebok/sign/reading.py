@@ -53,11 +53,58 @@ def _reader_class():
     from pyhanko.pdf_utils.generic import DecodePurpose
     from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
 
+    from .objparse import Fallback
+    from .objparse import read_object as fast_read
     from .refs import reverse_references
+
+    indirect, dictionary, array = generic.IndirectObject, generic.DictionaryObject, generic.ArrayObject
 
     class Resolver(HistoricalResolver):
         def _load_reverse_xref_cache(self):
             reverse_references(self)
+
+        def _subsume_object(self, obj):
+            # pyHanko's copy of an object into this revision (references resolve here), for
+            # the plain dictionaries, arrays and references of an unencrypted file, without
+            # its per-value type dispatch; streams, encrypted objects and anything else go
+            # through pyHanko's own method. The copy is the same: same types, values and
+            # container references; primitives are shared, as pyHanko shares them.
+            if self.reader.encrypted:
+                return super()._subsume_object(obj)
+            refs: dict = {}
+            subsume = super()._subsume_object
+
+            def container(o):
+                c = o.get_container_ref()  # raises, as pyHanko's does, for an object not read from a file
+                key = (c.idnum, c.generation)
+                ref = refs.get(key)
+                if ref is None:
+                    ref = refs[key] = generic.Reference(idnum=c.idnum, generation=c.generation, pdf=self)
+                return ref
+
+            def copy(o):
+                t = type(o)
+                if t is dictionary:
+                    c = container(o)
+                    result = dictionary()
+                    dict.update(result, {k: copy(v) for k, v in dict.items(o)})
+                elif t is array:
+                    c = container(o)
+                    result = array([copy(v) for v in list.__iter__(o)])
+                elif t is indirect:
+                    if o.container_ref is None:
+                        o.get_container_ref()
+                    return indirect(o.idnum, o.generation, self)
+                elif isinstance(o, (dictionary, array, indirect, generic.DecryptedObjectProxy)):
+                    return subsume(o)
+                else:
+                    if o.container_ref is None:
+                        o.get_container_ref()
+                    return o
+                result.container_ref = c
+                return result
+
+            return copy(obj)
 
     class Reader(PdfFileReader):
         def get_historical_resolver(self, revision: int):
@@ -87,6 +134,10 @@ def _reader_class():
             _, data, offsets, first = entry
             if idnum not in offsets:
                 return super()._get_object_from_stream(idnum, stmnum, idx)
+            try:
+                return fast_read(data, first + offsets[idnum], generic.Reference(idnum, 0, self))
+            except Fallback:
+                pass
             buf = io.BytesIO(data)
             buf.seek(first + offsets[idnum])
             try:
