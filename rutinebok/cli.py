@@ -227,6 +227,9 @@ def run() -> None:
         # walks them all, a fifth of a signature's time. These commands make no garbage
         # cycles worth collecting, and the process ends right after them.
         gc.disable()
+        from .sign import cli as sign_cli
+
+        sign_cli.FORK_DATA = True  # a process of its own: the data may load in a forked one
     code = main(argv)
     if not fast_exit:
         sys.exit(code)

@@ -878,3 +878,50 @@ def test_sign_and_verify_as_processes_print_everything_and_keep_their_exit_codes
     done = run("sign", str(signed[2]), "--party", PARTIES[2], "--p12", str(setup.p12[PARTIES[2]]),
                "--passphrase-env", "RB_TEST_PASS", "--data", str(setup.data), "--out", str(out))
     assert done.returncode == 1 and "finnes allerede" in done.stderr and not done.stdout
+    # The data as the forked process loads it: a change since the PDF was made is seen by both.
+    changed = Path(shutil.copytree(setup.data, tmp_path / "changed"))
+    org = changed / "organisations" / "nav-rygge.yml"
+    org.write_text(org.read_text("utf-8") + "# endret\n", "utf-8")
+    done = run("verify", str(signed[-1]), "--trust", str(setup.pki.ca_pem), "--data", str(changed))
+    assert done.returncode == 4 and "endret etter signering" in done.stdout, done.stdout + done.stderr
+    done = run("sign", str(signed[2]), "--party", PARTIES[2], "--p12", str(setup.p12[PARTIES[2]]),
+               "--passphrase-env", "RB_TEST_PASS", "--data", str(changed), "--out", str(tmp_path / "x.pdf"))
+    assert done.returncode == 1 and "endret etter at PDF-en ble laget" in done.stderr, done.stderr
+
+
+def test_forked_data_answers_are_the_same(setup, signed, tmp_path):
+    """From the command line the data is loaded in a forked process (sign/worker.py); its
+    answers are those the commands compute here: the parties as the data gives them, and
+    whether the routine changed (same data, a changed organisation, a routine that is gone,
+    no source hash, a routine whose file no longer loads)."""
+    from rutinebok.sign import worker
+    from rutinebok.sign.reading import _data_party_meta, _load_data
+    from rutinebok.sign.verify import VerifyReport, _compare_with_data
+
+    meta = sign_mod.signed_meta(sign_mod._reader(signed[-1])[0])
+    changed = Path(shutil.copytree(setup.data, tmp_path / "changed"))
+    org = changed / "organisations" / "nav-rygge.yml"
+    org.write_text(org.read_text("utf-8") + "# endret\n", "utf-8")
+    broken = Path(shutil.copytree(setup.data, tmp_path / "broken"))
+    (broken / "routines" / f"{MOSS}.yml").write_text("id: [\n", "utf-8")
+    gone = Path(shutil.copytree(setup.data, tmp_path / "gone"))
+    (gone / "routines" / f"{MOSS}.yml").unlink()
+    seen = set()
+    for data_dir in (setup.data, changed, broken, gone):
+        forked = worker.start(data_dir)
+        assert isinstance(forked, worker.DataWorker)
+        ds = _load_data(None, data_dir)  # as verify_pdf and sign_pdf load it
+        try:
+            for rid in (MOSS, "finnes-ikke"):
+                assert forked.party_meta(rid) == _data_party_meta(ds, data_dir, rid)
+            for rid, source_hash in ((MOSS, meta.source_hash), (MOSS, "0" * 64), (MOSS, None), ("finnes-ikke", "1")):
+                here, there = (VerifyReport(file="x", routine=rid, source_hash=source_hash, engine=meta.engine)
+                               for _ in range(2))
+                _compare_with_data(here, data_dir, ds)
+                _compare_with_data(there, data_dir, forked)
+                assert there == here
+                seen.add((here.changed_since_signing, here.data_note.split(" ")[0]))
+        finally:
+            forked.close()
+    assert len(seen) >= 4  # current, changed, missing and unknown were all compared
+    assert worker.start(tmp_path / "no-data") is None

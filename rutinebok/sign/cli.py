@@ -28,6 +28,18 @@ def _silence_warnings() -> None:
         logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL + 1)
 
 
+# Set by rutinebok.cli.run (a process of its own): the data may be loaded in a forked process.
+FORK_DATA = False
+
+
+def _data_worker(data_dir):
+    if not FORK_DATA:
+        return None
+    from . import worker
+
+    return worker.start(data_dir)
+
+
 def cmd_sign(args: argparse.Namespace) -> int:
     _silence_warnings()
     kinds = [bool(args.p12), bool(args.key or args.cert), bool(args.pkcs11_lib)]
@@ -37,6 +49,8 @@ def cmd_sign(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = args.out or default_output(args.pdf, args.party)
     signer = None
+    data_dir = args.data if args.data and Path(args.data).is_dir() else None
+    data = _data_worker(data_dir)  # loads while the key is read and pyHanko imported
     try:
         if Path(out).resolve() == Path(args.pdf).resolve():
             raise SignError("--out kan ikke være samme fil som PDF-en som signeres; signerte filer er alltid nye filer")
@@ -47,10 +61,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
             passphrase = _passphrase(args.passphrase_env, "Passord for nøkkelen") if args.passphrase_env else None
             signer = load_signer(args.p12, args.key, args.cert, passphrase,
                                  ask=lambda: _passphrase(None, "Passord for nøkkelen"))
-        data_dir = args.data if args.data and Path(args.data).is_dir() else None
         started = time.perf_counter()
         sign_pdf(args.pdf, args.party, out, signer, timestamp_url=args.timestamp_url, trust=args.trust,
-                 data_dir=data_dir)
+                 data_dir=data_dir, ds=data)
         elapsed = time.perf_counter() - started
         reader, _ = _reader(out)
         remaining = [p for p, signed in party_fields(reader).items() if not signed]
@@ -58,6 +71,8 @@ def cmd_sign(args: argparse.Namespace) -> int:
         print(f"rutinebok sign: {exc}", file=sys.stderr)
         return exc.exit_code
     finally:
+        if data is not None:
+            data.close()
         session = getattr(signer, "_rb_session", None)
         if session is not None:
             with __import__("contextlib").suppress(Exception):
@@ -70,11 +85,15 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     _silence_warnings()
+    data = _data_worker(args.data)
     try:
-        rep = verify_pdf(args.pdf, args.trust, args.data)
+        rep = verify_pdf(args.pdf, args.trust, args.data, ds=data)
     except SignError as exc:
         print(f"rutinebok verify: {exc}", file=sys.stderr)
         return exc.exit_code
+    finally:
+        if data is not None:
+            data.close()
     if args.format == "json":
         print(json.dumps(rep.as_dict(args.allow_unsigned), ensure_ascii=False, indent=2))
     else:

@@ -49,7 +49,7 @@ MAX_DEPTH = 64
 _SIGNS = b"+-."
 
 
-def read_object(data: bytes, pos: int, container_ref):
+def read_object(data: bytes, pos: int, container_ref):  # noqa: C901 - one branch per kind of token, as pyHanko's
     """The object at data[pos:], as `pyhanko.pdf_utils.generic.read_object` reads it from a
     stream positioned there; raises Fallback for anything not handled here."""
     ws_match, name_match, number_match, plain_name = _WS.match, _NAME.match, _NUMBER.match, _PLAIN_NAME.fullmatch
@@ -74,7 +74,7 @@ def read_object(data: bytes, pos: int, container_ref):
             raise Fallback
         return at
 
-    def value(at: int, depth: int = 0):
+    def value(at: int, depth: int = 0):  # noqa: C901 - one branch per kind of token, as pyHanko's
         if at >= end or depth > MAX_DEPTH:
             raise Fallback
         c = data[at]

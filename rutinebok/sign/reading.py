@@ -57,54 +57,14 @@ def _reader_class():
     from .objparse import read_object as fast_read
     from .refs import reverse_references
 
-    indirect, dictionary, array = generic.IndirectObject, generic.DictionaryObject, generic.ArrayObject
-
     class Resolver(HistoricalResolver):
         def _load_reverse_xref_cache(self):
             reverse_references(self)
 
         def _subsume_object(self, obj):
-            # pyHanko's copy of an object into this revision (references resolve here), for
-            # the plain dictionaries, arrays and references of an unencrypted file, without
-            # its per-value type dispatch; streams, encrypted objects and anything else go
-            # through pyHanko's own method. The copy is the same: same types, values and
-            # container references; primitives are shared, as pyHanko shares them.
             if self.reader.encrypted:
                 return super()._subsume_object(obj)
-            refs: dict = {}
-            subsume = super()._subsume_object
-
-            def container(o):
-                c = o.get_container_ref()  # raises, as pyHanko's does, for an object not read from a file
-                key = (c.idnum, c.generation)
-                ref = refs.get(key)
-                if ref is None:
-                    ref = refs[key] = generic.Reference(idnum=c.idnum, generation=c.generation, pdf=self)
-                return ref
-
-            def copy(o):
-                t = type(o)
-                if t is dictionary:
-                    c = container(o)
-                    result = dictionary()
-                    dict.update(result, {k: copy(v) for k, v in dict.items(o)})
-                elif t is array:
-                    c = container(o)
-                    result = array([copy(v) for v in list.__iter__(o)])
-                elif t is indirect:
-                    if o.container_ref is None:
-                        o.get_container_ref()
-                    return indirect(o.idnum, o.generation, self)
-                elif isinstance(o, (dictionary, array, indirect, generic.DecryptedObjectProxy)):
-                    return subsume(o)
-                else:
-                    if o.container_ref is None:
-                        o.get_container_ref()
-                    return o
-                result.container_ref = c
-                return result
-
-            return copy(obj)
+            return _copy_into(self, obj, super()._subsume_object)
 
     class Reader(PdfFileReader):
         def get_historical_resolver(self, revision: int):
@@ -147,6 +107,51 @@ def _reader_class():
 
     _READER_CLASS = Reader
     return Reader
+
+
+def _copy_into(resolver, obj, subsume):
+    """pyHanko's copy of an object into a revision (HistoricalResolver._subsume_object: its
+    references resolve in that revision), for the plain dictionaries, arrays and references
+    of an unencrypted file, without pyHanko's per-value type dispatch; streams and anything
+    else go through `subsume`, pyHanko's own method. The copy is the same: same types,
+    values and container references; primitives are shared, as pyHanko shares them.
+    `test_revision_copies_are_pyhankos` compares the two."""
+    from pyhanko.pdf_utils import generic
+
+    indirect, dictionary, array = generic.IndirectObject, generic.DictionaryObject, generic.ArrayObject
+    refs: dict = {}
+
+    def container(o):
+        c = o.get_container_ref()  # raises, as pyHanko's does, for an object not read from a file
+        key = (c.idnum, c.generation)
+        ref = refs.get(key)
+        if ref is None:
+            ref = refs[key] = generic.Reference(idnum=c.idnum, generation=c.generation, pdf=resolver)
+        return ref
+
+    def copy(o):
+        t = type(o)
+        if t is dictionary:
+            c = container(o)
+            result = dictionary()
+            dict.update(result, {k: copy(v) for k, v in dict.items(o)})
+        elif t is array:
+            c = container(o)
+            result = array([copy(v) for v in list.__iter__(o)])
+        elif t is indirect:
+            if o.container_ref is None:
+                o.get_container_ref()
+            return indirect(o.idnum, o.generation, resolver)
+        elif isinstance(o, (dictionary, array, indirect, generic.DecryptedObjectProxy)):
+            return subsume(o)
+        else:
+            if o.container_ref is None:
+                o.get_container_ref()
+            return o
+        result.container_ref = c
+        return result
+
+    return copy(obj)
 
 
 def party_fields(reader) -> dict[str, bool]:
@@ -312,6 +317,8 @@ def _load_data(ds, data_dir: Path | None):
 
 def _data_party_meta(ds, data_dir: Path | None, routine_id: str):
     """The routine's archive metadata computed from the current data, or None when not available."""
+    if hasattr(ds, "party_meta"):  # worker.DataWorker: the data loaded in a forked process
+        return ds.party_meta(routine_id)
     ds = _load_data(ds, data_dir)
     if ds is None or routine_id not in ds.routines:
         return None

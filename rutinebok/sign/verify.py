@@ -291,6 +291,9 @@ def verify_pdf(pdf: Path, trust: list[Path], data_dir: Path | None = None, ds=No
 
 
 def _compare_with_data(report: VerifyReport, data_dir: Path | None, ds) -> None:
+    if hasattr(ds, "compare"):  # worker.DataWorker: this function, run on the data in a forked process
+        ds.compare(report)
+        return
     from ..archive import routine_source_hash, source_hash
 
     if not report.routine or not report.source_hash:
