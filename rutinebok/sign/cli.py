@@ -12,7 +12,6 @@ from pathlib import Path
 from ..escape import terminal_lines
 from .common import EXIT_OK, EXIT_USAGE, SignError, _cn
 from .keys import _passphrase, load_pkcs11_signer, load_signer
-from .reading import _reader, party_fields
 from .report import format_report
 from .signing import default_output, sign_pdf
 from .verify import verify_pdf
@@ -62,11 +61,11 @@ def cmd_sign(args: argparse.Namespace) -> int:
             signer = load_signer(args.p12, args.key, args.cert, passphrase,
                                  ask=lambda: _passphrase(None, "Passord for nøkkelen"))
         started = time.perf_counter()
+        fields: dict[str, bool] = {}
         sign_pdf(args.pdf, args.party, out, signer, timestamp_url=args.timestamp_url, trust=args.trust,
-                 data_dir=data_dir, ds=data)
+                 data_dir=data_dir, ds=data, fields_after=fields)
         elapsed = time.perf_counter() - started
-        reader, _ = _reader(out)
-        remaining = [p for p, signed in party_fields(reader).items() if not signed]
+        remaining = [p for p, signed in fields.items() if not signed]
     except SignError as exc:
         print(f"rutinebok sign: {exc}", file=sys.stderr)
         return exc.exit_code

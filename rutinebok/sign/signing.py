@@ -77,7 +77,7 @@ def _write_new(out: Path, data: bytes) -> None:
 
 def sign_pdf(pdf: Path, party: str, out: Path, signer, timestamp_url: str | None = None,  # noqa: C901 - one refusal or check after another, in the order a user meets them
              timestamper=None, now: dt.datetime | None = None, trust: list[Path] | None = None,
-             data_dir: Path | None = None, ds=None, validation_context=None) -> Path:
+             data_dir: Path | None = None, ds=None, validation_context=None, fields_after: dict | None = None) -> Path:
     """Sign party's field in `pdf` into the new file `out`: PAdES B-B, or B-LT with a
     timestamper (timestamp plus certificates and revocation data in the DSS).
 
@@ -187,8 +187,10 @@ def sign_pdf(pdf: Path, party: str, out: Path, signer, timestamp_url: str | None
                             "Sjekk nettverket, og at utstederen er oppgitt med --trust") from None
         raise SignError(f"signeringen mislyktes ({name}: {text})") from None
     signed = buffer.getvalue()
-    _check_new_signature(signed, FIELD_PREFIX + party)
+    written = _check_new_signature(signed, FIELD_PREFIX + party)
     _write_new(out, signed)
+    if fields_after is not None:  # party id -> signed?, as read from the bytes just written
+        fields_after.update(party_fields(written))
     return out
 
 
@@ -239,7 +241,7 @@ def _prior_problem(pdf: Path, reader, data: bytes, cert, trust, ds, data_dir) ->
     return None
 
 
-def _check_new_signature(data: bytes, field_name: str) -> None:
+def _check_new_signature(data: bytes, field_name: str):
     """The signature just made must be intact and match its certificate, and the file must
     still be PDF/A (XMP identification kept, every font embedded), before it is written."""
     from pyhanko.sign.validation import validate_pdf_signature
@@ -259,3 +261,4 @@ def _check_new_signature(data: bytes, field_name: str) -> None:
     problems = pdfa_problems(reader)
     if problems:
         raise SignError("den signerte filen ville ikke vært PDF/A: " + "; ".join(problems))
+    return reader
