@@ -925,3 +925,17 @@ def test_forked_data_answers_are_the_same(setup, signed, tmp_path):
             forked.close()
     assert len(seen) >= 4  # current, changed, missing and unknown were all compared
     assert worker.start(tmp_path / "no-data") is None
+    # A forked process that is gone (killed, out of memory): the answers come from here.
+    import signal
+
+    forked = worker.start(changed)
+    os.kill(forked.pid, signal.SIGKILL)
+    os.waitpid(forked.pid, 0)
+    ds = _load_data(None, changed)
+    assert forked.party_meta(MOSS) == _data_party_meta(ds, changed, MOSS)
+    here, there = (VerifyReport(file="x", routine=MOSS, source_hash=meta.source_hash, engine=meta.engine)
+                   for _ in range(2))
+    _compare_with_data(here, changed, ds)
+    _compare_with_data(there, changed, forked)
+    assert there == here and here.changed_since_signing
+    forked.close()

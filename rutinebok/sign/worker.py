@@ -23,6 +23,10 @@ from pathlib import Path
 _HEADER = struct.Struct("!Q")
 
 
+class _Lost(Exception):
+    """The forked process is gone: the data is loaded here instead."""
+
+
 def _send(fd: int, value) -> None:
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     data = _HEADER.pack(len(payload)) + payload
@@ -68,21 +72,44 @@ class DataWorker:
         os.close(to_child)
         os.close(from_child)
         self.pid, self._out, self._in = pid, from_parent, to_parent
+        self._here: list = []  # the data loaded in this process, if the forked one is lost
 
     def _ask(self, *request):
-        _send(self._out, request)
-        ok, value = _receive(self._in)
+        """The forked process's answer, or _Lost when it is gone (killed, out of memory)."""
+        try:
+            _send(self._out, request)
+            ok, value = _receive(self._in)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            raise _Lost from None
         if not ok:
             raise value
         return value
 
+    def _loaded_here(self):
+        if not self._here:
+            from .reading import _load_data
+
+            self._here.append(_load_data(None, self.data_dir))
+        return self._here[0]
+
     def party_meta(self, routine_id: str):
         """`reading._data_party_meta` on the loaded data."""
-        return self._ask("party_meta", routine_id)
+        try:
+            return self._ask("party_meta", routine_id)
+        except _Lost:
+            from .reading import _data_party_meta
+
+            return _data_party_meta(self._loaded_here(), self.data_dir, routine_id)
 
     def compare(self, report) -> None:
         """`verify._compare_with_data` on the loaded data, its findings copied into `report`."""
-        fields = self._ask("compare", report.routine, report.source_hash, report.engine)
+        try:
+            fields = self._ask("compare", report.routine, report.source_hash, report.engine)
+        except _Lost:
+            from .verify import _compare_with_data
+
+            _compare_with_data(report, self.data_dir, self._loaded_here())
+            return
         for name, value in fields.items():
             setattr(report, name, value)
 
