@@ -450,9 +450,17 @@ def test_serve_rebuilds_a_changed_routine_and_the_pages_that_show_it(tmp_path):
 
     log = tmp_path / "serve.log"
     with open(log, "w", encoding="utf-8") as out:
-        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--strict", "--dirty", "-f", str(config),
-                                   "--dev-addr", f"127.0.0.1:{port}"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                  env=_env(RUTINEBOK_DATA=str(data)), start_new_session=True)
+        # Ctrl-C stops the server. A shell that started these tests in the background may have
+        # made them ignore it, and an ignored signal stays ignored in a child: while the server
+        # starts, this process handles it instead (a handled signal is reset in the child).
+        before = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--strict", "--dirty", "-f",
+                                       str(config), "--dev-addr", f"127.0.0.1:{port}"], cwd=ROOT, stdout=out,
+                                      stderr=subprocess.STDOUT, env=_env(RUTINEBOK_DATA=str(data)),
+                                      start_new_session=True)
+        finally:
+            signal.signal(signal.SIGINT, before)
         try:
             assert wait(lambda: "<h1" in get("rutiner/moss-krisesenter-nav/"), 300), log.read_text("utf-8")
             def article(path: str) -> str:  # the served page without the live-reload script
