@@ -54,13 +54,13 @@ def matches(href: str, expected: str, section: bool = False) -> bool:
     return not section or not e_frag or frag == e_frag
 
 
-def search(page, site_url: str, query: str, ui: str = "pagefind") -> tuple[list[str], float]:
-    """Type `query` on the home page; return the ranked result links and the ms from the last
+def search(page, site_url: str, query: str, ui: str = "pagefind", path: str = "/") -> tuple[list[str], float]:
+    """Type `query` on the home page (or `path`); return the ranked result links and the ms from the last
     keystroke until the results for the whole query were shown."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     sel = UIS[ui]
-    page.goto(site_url + "/")
+    page.goto(site_url + path)
     if sel["open"]:
         page.locator(sel["open"]).first.click()
     box = page.locator(sel["input"])

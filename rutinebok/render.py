@@ -412,6 +412,15 @@ class SiteRenderer:
 
         return Aggregates(self)
 
+    def search_areas(self, kind: str, entity) -> str:
+        """The municipalities a page belongs to, for the search index (rutinebok.search_index):
+        area ids split by spaces, or «alle» for what serves the whole country or no known place.
+        On a national site a search from a municipality's pages covers its pages and «alle»."""
+        areas = self.aggregates.areas
+        where = {"routines": areas.of_routine, "organisations": lambda o: areas.of_org(o.id),
+                 "trees": areas.of_tree}[kind](entity)
+        return "alle" if isinstance(where, str) else " ".join(sorted(where))
+
     def role_duty_groups(self, role: Role) -> dict[str, list[tuple[str, list[Duty]]]]:
         # Asked for by the role page, the roles index and the compact form: computed once.
         cache = self.__dict__.setdefault("_duty_groups_cache", {})
@@ -561,7 +570,7 @@ class SiteRenderer:
             "laws": [(lr, self.ds.laws[lr.law]) for lr in r.legal_basis],
             "documents": [(g, self.ds.documents[g.document]) for g in r.governing_documents],
             "signed": self.signed.get(r.id, []), "edit_url": self.edit_url(r),
-            "coverage": self.coverage(r),
+            "coverage": self.coverage(r), "search_areas": self.search_areas("routines", r),
             "notices": {s.id: text for _, s in r.walk_sections() if (text := self.landing_notice(r, s.id))},
         }
 
@@ -588,7 +597,8 @@ class SiteRenderer:
             out[f"rutiner/{r.id}.md"] = (("routines", r.id),
                                          lambda r=r: self.render("routine.md.j2", **self.routine_context(r)))
         for o in self.ds.organisations.values():
-            one(f"organisasjoner/{o.id}.md", ("organisations", o.id), "organisation.md.j2", org=o, base="../")
+            one(f"organisasjoner/{o.id}.md", ("organisations", o.id), "organisation.md.j2", org=o, base="../",
+                search_areas=self.search_areas("organisations", o))
         orgs = frozenset(("organisations", i) for i in self.ds.organisations)
         for role in self.ds.roles.values():
             # A role page gathers the role's duties from routines: it shows those routines and
@@ -596,7 +606,8 @@ class SiteRenderer:
             deps = orgs | {("roles", role.id)} | {("routines", rid) for rid in self.role_duty_groups(role)}
             one(f"roller/{role.id}.md", deps, "role.md.j2", role=role, base="../")
         for t in self.ds.trees.values():
-            one(f"veivisere/{t.id}.md", ("trees", t.id), "tree.md.j2", tree=t, base="../")
+            one(f"veivisere/{t.id}.md", ("trees", t.id), "tree.md.j2", tree=t, base="../",
+                search_areas=self.search_areas("trees", t))
             one(f"veivisere/{t.id}-diagram.md", ("trees", t.id), "tree_diagram.md.j2", tree=t, base="../")
         one("veivisere/index.md", None, "trees_index.md.j2", base="../")
 

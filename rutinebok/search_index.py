@@ -28,13 +28,14 @@ hidden span inside a section; they are indexed with a high weight and never show
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import lxml.html
@@ -92,6 +93,19 @@ REPEATS = ("/roller/", "/frister/", "/kalender/", "/omrade/")
 LISTS = {"/organisasjoner/": {"rutiner"}}
 # Index pages that list every routine or organisation: found by their title and lead.
 LIST_PAGES = {"/rutiner/", "/organisasjoner/"}
+# Sections of one page that list every routine with its lead (the home page).
+PAGE_LISTS = {"/": {"rutiner"}}
+# A national site: past this many routine pages a search over every page's text weighs
+# thousands of pages that all have the word (0.2-0.5 s in Chromium at 5,000 routines). Then
+# the index is split: pagefind/ holds every page by title and lead (routines, organisations,
+# municipalities) and the whole text of what serves the whole country; pagefind/omrade/ holds
+# every page's whole text, marked with the municipalities it belongs to, and a search from a
+# municipality's pages asks it for that municipality's pages and the national ones.
+SCOPED_FROM = 500
+AREAS_BUNDLE = "omrade"
+EVERYWHERE = "alle"
+# Pages made from every organisation or routine: on a national site their title and lead only.
+GATHERING = {"/", "/kontakter/"}
 # Document control on every routine page (who signed, the change log): not what a reader
 # searches for, and at 5,000 routines two records each that every search would carry.
 CONTROL_SECTIONS = {"signaturer", "endringslogg"}
@@ -122,9 +136,10 @@ class Record:
     body_weight: float = 1.0
     title_weight: float = 8.0
     is_section: bool = False
+    areas: list[str] = field(default_factory=lambda: [EVERYWHERE])  # the page's record only
 
 
-def page_document(records: list[Record]) -> str:
+def page_document(records: list[Record], areas: bool = False) -> str:
     """One Pagefind page for a site page: the folded words, weighted, with each section under a
     heading that carries the section's anchor, so Pagefind returns the sections as sub-results.
     One Pagefind page per site page (not per section) keeps the part of the index every search
@@ -152,6 +167,8 @@ def page_document(records: list[Record]) -> str:
             "sections": json.dumps({"anchors": anchors, "shown": shown}, ensure_ascii=False)}
     parts.append("<div data-pagefind-ignore>")
     parts += [f'<span data-pagefind-meta="{k}">{escape(v)}</span>' for k, v in meta.items()]
+    if areas:
+        parts += [f'<span data-pagefind-filter="omrade">{escape(a)}</span>' for a in top.areas]
     parts.append("</div></body></html>")
     return "".join(parts)
 
@@ -192,12 +209,13 @@ def page_records(html: str, url: str) -> list[Record]:
     h1 = body.xpath(".//h1")
     title = _text(h1[0]) if h1 else _text(doc.find(".//title")) if doc.find(".//title") is not None else url
     page_terms = [t for m in doc.xpath("//meta[@name='rb-search-terms']") for t in _terms(m)]
+    areas = [a for m in doc.xpath("//meta[@name='rb-areas']") for a in (m.get("content") or "").split()]
     for sel in DROP:
         for el in body.xpath("." + _xpath(sel)):
             el.drop_tree()
     kind, body_weight, title_weight, section_weight = _kind(url)
     top = Record(url=url, title=title, page_title=title, kind=kind, terms=page_terms,
-                 body_weight=body_weight, title_weight=title_weight)
+                 body_weight=body_weight, title_weight=title_weight, areas=areas or [EVERYWHERE])
     records = [top]
     current = top
     chunks: dict[int, list[str]] = {id(top): []}
@@ -234,7 +252,8 @@ def page_records(html: str, url: str) -> list[Record]:
     if url.startswith(REPEATS) or url in LIST_PAGES:
         return [top]
     # A heading with no text of its own (only subsections) is not a result; its subsections are.
-    skip = CONTROL_SECTIONS | next((ids for prefix, ids in LISTS.items() if url.startswith(prefix)), set())
+    skip = CONTROL_SECTIONS | PAGE_LISTS.get(url, set()) \
+        | next((ids for prefix, ids in LISTS.items() if url.startswith(prefix)), set())
     return [r for r in records if (r.text or r.terms or r is top) and r.url.rpartition("#")[2] not in skip]
 
 
@@ -297,7 +316,7 @@ def vocabulary(records: list[Record]) -> dict[str, dict[str, int]]:
     return shards
 
 
-def _write_index(pages: list[list[Record]], out: Path) -> None:
+def _write_index(pages: list[list[Record]], out: Path, areas: bool = False) -> None:
     """Run the Pagefind binary over one small HTML file per record. (Its Python API answers
     one file per 0.1 s, far too slow for a national site; the binary indexes in parallel.)"""
     from pagefind.service import get_executable
@@ -308,12 +327,38 @@ def _write_index(pages: list[list[Record]], out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="rb-search-") as tmp:
         src = Path(tmp)
         for n, records in enumerate(pages):
-            (src / f"{n}.html").write_text(page_document(records), encoding="utf-8")
+            (src / f"{n}.html").write_text(page_document(records, areas), encoding="utf-8")
         proc = subprocess.run([str(exe), "--site", str(src), "--output-path", str(out),
                                "--force-language", "is", "--quiet"],
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError("Pagefind feilet: " + (proc.stderr or proc.stdout).strip()[-500:])
+
+
+def scoped_from() -> int:
+    """SCOPED_FROM, or RUTINEBOK_SEARCH_SCOPED_FROM (the tests try the national form on the seeds)."""
+    value = os.environ.get("RUTINEBOK_SEARCH_SCOPED_FROM", "")
+    return int(value) if value.isdigit() else SCOPED_FROM
+
+
+def catalogue(pages: list[list[Record]]) -> list[list[Record]]:
+    """The national index: a page that belongs to some municipalities by its title and lead
+    (with its search words), a page for everyone whole, a page that gathers from every
+    routine or organisation by its title."""
+    out = []
+    for records in pages:
+        top = records[0]
+        if top.url in GATHERING:
+            out.append([replace(top, text="")])
+        elif top.areas != [EVERYWHERE]:
+            out.append([top])
+        else:
+            out.append(records)
+    return out
+
+
+def _routine_pages(pages: list[list[Record]]) -> int:
+    return sum(1 for records in pages if records[0].url.startswith("/rutiner/") and records[0].url != "/rutiner/")
 
 
 def build(site: Path) -> dict:
@@ -325,7 +370,15 @@ def build(site: Path) -> dict:
         raise ValueError(f"{site}: fant ingen sider å lage søkeindeks av")
     tmp = site / (OUTPUT + ".new")
     shutil.rmtree(tmp, ignore_errors=True)
-    _write_index(pages, tmp)
+    scoped = _routine_pages(pages) > scoped_from()
+    if scoped:
+        _write_index(catalogue(pages), tmp)
+        _write_index(pages, tmp / AREAS_BUNDLE, areas=True)
+    else:
+        _write_index(pages, tmp)
+    # What the search box needs to know: whether a municipality's pages have a search of their own.
+    (tmp / "rb-search.json").write_text(json.dumps({"areas": AREAS_BUNDLE + "/" if scoped else None}),
+                                        encoding="utf-8")
     shards = vocabulary(records)
     (tmp / "vocab").mkdir(parents=True, exist_ok=True)
     for key, shard in shards.items():
@@ -339,7 +392,7 @@ def build(site: Path) -> dict:
     tmp.rename(final)
     shutil.rmtree(old, ignore_errors=True)
     return {"records": len(records), "pages": sum(1 for r in records if not r.is_section),
-            "words": sum(len(s) for s in shards.values())}
+            "words": sum(len(s) for s in shards.values()), "scoped": scoped}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -356,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, RuntimeError, ValueError) as exc:  # no traceback for editors
         print(f"{site}: søkeindeksen ble ikke laget: {exc}", file=sys.stderr)
         return 1
-    print(f"Søkeindeks: {stats['pages']} sider, {stats['records']} treff-enheter, {stats['words']} ord")
+    print(f"Søkeindeks: {stats['pages']} sider, {stats['records']} treff-enheter, {stats['words']} ord"
+          + (" (nasjonalt: tittel og innledning; hver kommune: all tekst)" if stats["scoped"] else ""))
     return 0
 
 

@@ -283,3 +283,94 @@ def test_search_needs_wasm_unsafe_eval(page, site_url):
     search(page, site_url, "botid")
     assert page.locator("#rb-search-results a").count() == 0
     assert "virker ikke" in page.locator("#rb-search-status").inner_text()
+
+
+# ------------------------------------------------------------------ a national site: one search per municipality
+
+@pytest.fixture(scope="module")
+def national_site(site_dir, tmp_path_factory):
+    """The seed site indexed as a national site is (past SCOPED_FROM routines): the threshold
+    set to 1 here, so the seeds' five routines take the national form."""
+    import functools
+    import os
+    import shutil
+    import socketserver
+    import threading
+
+    from rutinebok import search_index
+
+    from .conftest import _QuietHandler
+
+    site = tmp_path_factory.mktemp("national") / "site"
+    shutil.copytree(site_dir, site)
+    old = os.environ.get("RUTINEBOK_SEARCH_SCOPED_FROM")
+    os.environ["RUTINEBOK_SEARCH_SCOPED_FROM"] = "1"
+    try:
+        stats = search_index.build(site)
+    finally:
+        if old is None:
+            del os.environ["RUTINEBOK_SEARCH_SCOPED_FROM"]
+        else:
+            os.environ["RUTINEBOK_SEARCH_SCOPED_FROM"] = old
+    assert stats["scoped"]
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield site, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_pages_say_which_municipalities_they_belong_to(site_dir):
+    """From the data alone: Moss's routine serves the municipalities its crisis centre and NAV
+    office serve; the national guide serves everyone."""
+    def areas(url):
+        html = (site_dir / url.strip("/") / "index.html").read_text(encoding="utf-8")
+        return set(re.search(r'<meta name="rb-areas" content="([^"]*)"', html).group(1).split())
+
+    assert "moss-kommune" in areas("/rutiner/moss-krisesenter-nav/")
+    assert "kristiansand-kommune" not in areas("/rutiner/moss-krisesenter-nav/")
+    assert areas("/rutiner/kristiansand-nav-livsmestring/") == {"kristiansand-kommune"}
+    assert areas("/rutiner/fra-krisesenter-til-egen-bolig/") == {"alle"}
+    assert areas("/omrade/moss-kommune/") == {"moss-kommune"}
+    assert areas("/organisasjoner/nav-moss/") == {"moss-kommune"}
+    # A small site has one index over all the text.
+    assert json.loads((site_dir / "pagefind" / "rb-search.json").read_text()) == {"areas": None}
+    assert not (site_dir / "pagefind" / "omrade").exists()
+
+
+def test_national_index_has_titles_and_leads_and_each_municipality_its_text(national_site):
+    site, _ = national_site
+    pf = site / "pagefind"
+    assert json.loads((pf / "rb-search.json").read_text()) == {"areas": "omrade/"}
+    assert (pf / "omrade" / "pagefind.js").is_file() and list((pf / "omrade" / "filter").iterdir())
+    from rutinebok.search_index import catalogue, collect_pages
+
+    pages = {p[0].url: p for p in catalogue(collect_pages(site))}
+    assert len(pages["/rutiner/moss-krisesenter-nav/"]) == 1          # title and lead only
+    assert len(pages["/rutiner/fra-krisesenter-til-egen-bolig/"]) > 1  # for everyone: whole
+    assert pages["/kontakter/"][0].text == ""                         # gathers from everyone
+
+
+def test_a_municipality_searches_its_own_routines_and_the_national_ones(page, national_site):
+    _, url = national_site
+    hrefs, _ = search(page, url, "botid", path="/omrade/moss-kommune/")
+    assert hrefs and hrefs[0].endswith("/rutiner/moss-krisesenter-nav/#botid"), hrefs[:3]
+    assert "denne kommunen" in page.locator("#rb-search-status").inner_text()
+    # Kristiansand's pages do not show Moss's routine, but do show what is for everyone.
+    hrefs, _ = search(page, url, "botid", path="/omrade/kristiansand-kommune/")
+    assert not [h for h in hrefs if "/rutiner/moss-krisesenter-nav/" in h], hrefs
+    hrefs, _ = search(page, url, "lengste opphold", path="/omrade/kristiansand-kommune/")
+    assert [h for h in hrefs if "/rutiner/fra-krisesenter-til-egen-bolig/" in h], hrefs
+
+
+def test_the_national_search_finds_routines_by_title_and_says_where_the_rest_is(page, national_site):
+    _, url = national_site
+    hrefs, _ = search(page, url, "hovedskille nav livsmestring")
+    assert [h for h in hrefs[:3] if h.endswith("/rutiner/kristiansand-nav-livsmestring/")], hrefs[:3]
+    hrefs, _ = search(page, url, "botid")
+    assert not [h for h in hrefs if "/rutiner/moss-krisesenter-nav/#" in h], hrefs
+    pick = page.locator(".rb-search__scope a")
+    assert pick.get_attribute("href") == "/omrade/"
+    pick.click()
+    page.wait_for_url(url + "/omrade/")

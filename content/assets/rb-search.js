@@ -51,15 +51,41 @@
       .normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
   }
 
+  // On a national site (see rutinebok/search_index.py) pagefind/ has every page by title and
+  // lead, and pagefind/omrade/ every page's whole text marked with its municipalities: a
+  // search from a municipality's pages (omrade/<id>/…, chosen by the address alone) asks the
+  // second for that municipality's pages and those for the whole country.
+  var here = (function () {
+    var path = location.pathname;
+    if (path.lastIndexOf(root + "omrade/", 0) !== 0) return null;
+    var id = path.slice(root.length + 7).split("/")[0];
+    try { id = decodeURIComponent(id); } catch (e) { return null; }
+    return /^[a-z0-9][a-z0-9-]*$/.test(id) && id !== "index.html" ? id : null;
+  })();
+  var scope = null;  // {area: id} once the index says a municipality's pages have their own
+  var national = false;  // the index is the national one (titles and leads)
+
   function load() {
     if (!pagefind) {
-      pagefind = import(root + "pagefind/pagefind.js").then(function (pf) {
-        // Short records (a page's sections) should not win only for being short.
-        return pf.options({ ranking: { pageLength: 0.1, termSimilarity: 2.0, termSaturation: 1.2 } })
-          .then(function () { pf.init(); return pf; });
-      });
+      pagefind = fetch(root + "pagefind/rb-search.json")
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .catch(function () { return {}; })
+        .then(function (cfg) {
+          var areas = cfg && typeof cfg.areas === "string" && /^[a-z0-9-]+\/$/.test(cfg.areas) ? cfg.areas : null;
+          if (areas && here) scope = { area: here };
+          national = !!areas && !here;
+          return import(root + "pagefind/" + (scope ? areas : "") + "pagefind.js");
+        }).then(function (pf) {
+          // Short records (a page's sections) should not win only for being short.
+          return pf.options({ ranking: { pageLength: 0.1, termSimilarity: 2.0, termSaturation: 1.2 } })
+            .then(function () { pf.init(); return pf; });
+        });
     }
     return pagefind;
+  }
+
+  function ask(pf, text) {
+    return scope ? pf.search(text, { filters: { omrade: { any: [scope.area, "alle"] } } }) : pf.search(text);
   }
 
   function shard(key) {
@@ -202,10 +228,10 @@
     var words = terms(query);
     return Promise.all([load(), Promise.all(words.map(fit))]).then(function (got) {
       var pf = got[0], fitted = got[1];
-      return pf.search(fitted.join(" ")).then(function (res) {
+      return ask(pf, fitted.join(" ")).then(function (res) {
         if (fitted.length < 2 || res.results.length >= 3) return res.results;
         // Too few records have every word: rank by how many of the words a record has.
-        return Promise.all(fitted.map(function (t) { return pf.search(t); })).then(function (each) {
+        return Promise.all(fitted.map(function (t) { return ask(pf, t); })).then(function (each) {
           var merged = new Map();
           res.results.forEach(function (r) { merged.set(r.id, { r: r, s: fitted.length + 1 }); });
           each.forEach(function (one) {
@@ -257,7 +283,8 @@
     if (!items.length) {
       status.textContent = "Ingen treff for «" + query + "». Prøv et annet ord.";
     } else {
-      status.textContent = items.length === 1 ? "1 treff" : items.length + " treff";
+      status.textContent = (items.length === 1 ? "1 treff" : items.length + " treff") +
+        (scope ? " i denne kommunen og for hele landet" : "");
       var list = el("ol", "rb-search__list");
       items.forEach(function (d) {
         var li = el("li", "rb-search__item");
@@ -272,6 +299,15 @@
         list.appendChild(li);
       });
       results.appendChild(list);
+    }
+    if (national) {
+      // The national index knows routines by their title and lead: say where the rest is.
+      var hint = el("p", "rb-search__scope", "Søket her finner rutinene på navn og innledning. For alt innholdet i rutinene der du bor: ");
+      var pick = el("a", null, "velg kommunen din");
+      pick.href = root + "omrade/";
+      hint.appendChild(pick);
+      hint.appendChild(document.createTextNode("."));
+      results.appendChild(hint);
     }
     results.dataset.query = query;
     results.dataset.state = "done";
