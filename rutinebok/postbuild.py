@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .csp import with_policy
 from .escape import sanitize_html
+from .parallel import map_items
 from .tables import label_table_cells
 from .terms import GlossaryTerm, mark_terms
 
@@ -56,6 +57,19 @@ def process_page(html: str, url: str, terms: list[GlossaryTerm], names: list[str
     return with_policy(html)
 
 
+_JOB: tuple[Path, list[GlossaryTerm], list[str]] | None = None  # read by _process_file in workers
+
+
+def _process_file(path: Path) -> int:
+    """Process one page in place; 1 when it had content."""
+    site, terms, names = _JOB
+    html = path.read_text("utf-8")
+    out = process_page(html, page_url(path.relative_to(site).as_posix()), terms, names)
+    if out != html:
+        path.write_text(out, "utf-8")
+    return int(START in html)
+
+
 def run(site: Path, terms: list[GlossaryTerm], names: list[str], *, index: bool = True,
         paths: Iterable[Path | str] | None = None) -> int:
     """Process the pages of the built site in place; returns how many pages had content.
@@ -74,16 +88,13 @@ def run(site: Path, terms: list[GlossaryTerm], names: list[str], *, index: bool 
             if path.suffix == ".html" and path.is_file():
                 chosen.append(site / path.resolve().relative_to(site.resolve()))
         chosen = sorted(set(chosen))
-    done = 0
-    for path in chosen:
-        rel = path.relative_to(site).as_posix()
-        if rel.startswith(("pagefind/", "assets/")):
-            continue
-        html = path.read_text("utf-8")
-        out = process_page(html, page_url(rel), terms, names)
-        done += START in html
-        if out != html:
-            path.write_text(out, "utf-8")
+    work = [path for path in chosen if not path.relative_to(site).as_posix().startswith(("pagefind/", "assets/"))]
+    global _JOB
+    _JOB = (site, terms, names)
+    try:
+        done = sum(map_items(_process_file, work))
+    finally:
+        _JOB = None
     if index:
         from .search_index import build as build_search_index
 

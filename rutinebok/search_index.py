@@ -296,12 +296,14 @@ def collect(site: Path) -> list[Record]:
 
 def collect_pages(site: Path) -> list[list[Record]]:
     """The records of every page: the page itself first, then its sections."""
-    pages = []
-    for path, url in site_pages(site):
-        records = page_records(path.read_text(encoding="utf-8"), url)
-        if records:
-            pages.append(records)
-    return pages
+    from .parallel import map_items
+
+    return [records for records in map_items(_page_file, list(site_pages(site))) if records]
+
+
+def _page_file(item: tuple[Path, str]) -> list[Record]:
+    path, url = item
+    return page_records(path.read_text(encoding="utf-8"), url)
 
 
 def vocabulary(records: list[Record]) -> dict[str, dict[str, int]]:

@@ -1,0 +1,50 @@
+"""Work over many built pages on every core, when that is safe and worth it.
+
+The post-build pass and the search index step parse every HTML page of the site; on a
+national site (13,000 pages) that is minutes on one core. Pages are independent, so they are
+shared out to forked workers, which inherit what the parent loaded (glossary terms, names).
+Fork is used only while the process has one thread (forking a threaded process can deadlock:
+`make serve` runs its watcher in a thread, and it rebuilds few pages anyway); otherwise, and
+for small sites where starting workers costs more than it saves, the work runs here in order.
+The results come back in the order of the items, so the output does not depend on the split.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ITEMS = 400  # below this a pool costs more than it saves (measured: bench/postbuild_bench.py)
+
+
+def workers() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    value = os.environ.get("RUTINEBOK_JOBS", "")
+    return max(1, int(value)) if value.isdigit() else cores
+
+
+def map_items(fn: Callable[[T], R], items: Iterable[T], min_items: int | None = None) -> list[R]:
+    """[fn(x) for x in items], on every core when there are at least `min_items`. `fn` must be
+    a module-level function; what it needs beyond its item it reads from module globals set
+    before this call (inherited by the forked workers)."""
+    items = list(items)
+    if min_items is None:
+        value = os.environ.get("RUTINEBOK_PARALLEL_MIN", "")  # the tests try the pool on the seeds
+        min_items = int(value) if value.isdigit() else MIN_ITEMS
+    jobs = min(workers(), len(items))
+    if (jobs < 2 or len(items) < min_items or threading.active_count() != 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return [fn(x) for x in items]
+    chunk = max(16, len(items) // (jobs * 8))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(fn, items, chunksize=chunk))
