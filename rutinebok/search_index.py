@@ -98,10 +98,13 @@ PAGE_LISTS = {"/": {"rutiner"}}
 # A national site: past this many routine pages a search over every page's text weighs
 # thousands of pages that all have the word (0.2-0.5 s in Chromium at 5,000 routines). Then
 # the index is split: pagefind/ holds every page by title and lead (routines, organisations,
-# municipalities) and the whole text of what serves the whole country; pagefind/omrade/ holds
-# every page's whole text, marked with the municipalities it belongs to, and a search from a
-# municipality's pages asks it for that municipality's pages and the national ones.
+# municipalities) and the whole text of what serves the whole country; pagefind/omrade/N/
+# holds the whole text of the pages of a run of municipalities (in id order, about
+# BUNDLE_PAGES pages) and of the national pages, each page marked with its municipalities. A
+# search from a municipality's pages asks its bundle for that municipality's pages and the
+# national ones: it fetches and weighs a part of the country, not all of it.
 SCOPED_FROM = 500
+BUNDLE_PAGES = 1000
 AREAS_BUNDLE = "omrade"
 EVERYWHERE = "alle"
 # Pages made from every organisation or routine: on a national site their title and lead only.
@@ -359,6 +362,31 @@ def catalogue(pages: list[list[Record]]) -> list[list[Record]]:
     return out
 
 
+def area_bundles(pages: list[list[Record]], size: int | None = None) -> list[list[str]]:
+    """The municipalities of each bundle: consecutive in id order, up to `size` of their pages
+    (a municipality with more gets a bundle of its own)."""
+    if size is None:
+        value = os.environ.get("RUTINEBOK_SEARCH_BUNDLE_PAGES", "")
+        size = int(value) if value.isdigit() and int(value) > 0 else BUNDLE_PAGES
+    count: dict[str, int] = {}
+    for records in pages:
+        for a in records[0].areas:
+            if a != EVERYWHERE:
+                count[a] = count.get(a, 0) + 1
+    bundles: list[list[str]] = []
+    current: list[str] = []
+    n = 0
+    for a in sorted(count):
+        if current and n + count[a] > size:
+            bundles.append(current)
+            current, n = [], 0
+        current.append(a)
+        n += count[a]
+    if current:
+        bundles.append(current)
+    return bundles
+
+
 def _routine_pages(pages: list[list[Record]]) -> int:
     return sum(1 for records in pages if records[0].url.startswith("/rutiner/") and records[0].url != "/rutiner/")
 
@@ -373,14 +401,21 @@ def build(site: Path) -> dict:
     tmp = site / (OUTPUT + ".new")
     shutil.rmtree(tmp, ignore_errors=True)
     scoped = _routine_pages(pages) > scoped_from()
+    settings: dict = {"areas": None}
     if scoped:
         _write_index(catalogue(pages), tmp)
-        _write_index(pages, tmp / AREAS_BUNDLE, areas=True)
+        bundles = area_bundles(pages)
+        for n, members in enumerate(bundles):
+            chosen = set(members)
+            _write_index([records for records in pages if records[0].areas == [EVERYWHERE]
+                          or chosen.intersection(records[0].areas)], tmp / AREAS_BUNDLE / str(n), areas=True)
+        # The search box finds a municipality's bundle by its id: the last bundle whose first
+        # municipality sorts at or before it.
+        settings = {"areas": AREAS_BUNDLE + "/", "bundles": [members[0] for members in bundles]}
     else:
         _write_index(pages, tmp)
     # What the search box needs to know: whether a municipality's pages have a search of their own.
-    (tmp / "rb-search.json").write_text(json.dumps({"areas": AREAS_BUNDLE + "/" if scoped else None}),
-                                        encoding="utf-8")
+    (tmp / "rb-search.json").write_text(json.dumps(settings), encoding="utf-8")
     shards = vocabulary(records)
     (tmp / "vocab").mkdir(parents=True, exist_ok=True)
     for key, shard in shards.items():

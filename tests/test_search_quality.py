@@ -287,10 +287,9 @@ def test_search_needs_wasm_unsafe_eval(page, site_url):
 
 # ------------------------------------------------------------------ a national site: one search per municipality
 
-@pytest.fixture(scope="module")
-def national_site(site_dir, tmp_path_factory):
+def _national(site_dir, tmp_path_factory, **env):
     """The seed site indexed as a national site is (past SCOPED_FROM routines): the threshold
-    set to 1 here, so the seeds' five routines take the national form."""
+    set to 1 here, so the seeds' five routines take the national form. Served on 127.0.0.1."""
     import functools
     import os
     import shutil
@@ -303,20 +302,38 @@ def national_site(site_dir, tmp_path_factory):
 
     site = tmp_path_factory.mktemp("national") / "site"
     shutil.copytree(site_dir, site)
-    old = os.environ.get("RUTINEBOK_SEARCH_SCOPED_FROM")
-    os.environ["RUTINEBOK_SEARCH_SCOPED_FROM"] = "1"
+    env = {"RUTINEBOK_SEARCH_SCOPED_FROM": "1", **env}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         stats = search_index.build(site)
     finally:
-        if old is None:
-            del os.environ["RUTINEBOK_SEARCH_SCOPED_FROM"]
-        else:
-            os.environ["RUTINEBOK_SEARCH_SCOPED_FROM"] = old
+        for k, v in old.items():
+            if v is None:
+                del os.environ[k]
+            else:
+                os.environ[k] = v
     assert stats["scoped"]
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield site, f"http://127.0.0.1:{server.server_address[1]}"
+    return server, site, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def national_site(site_dir, tmp_path_factory):
+    """All the seeds' municipalities in one bundle: only the filter keeps them apart."""
+    server, site, url = _national(site_dir, tmp_path_factory)
+    yield site, url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def national_site_split(site_dir, tmp_path_factory):
+    """A bundle per municipality (bundles of one page's worth): the box must find the right one."""
+    server, site, url = _national(site_dir, tmp_path_factory, RUTINEBOK_SEARCH_BUNDLE_PAGES="1")
+    yield site, url
     server.shutdown()
     server.server_close()
 
@@ -342,8 +359,9 @@ def test_pages_say_which_municipalities_they_belong_to(site_dir):
 def test_national_index_has_titles_and_leads_and_each_municipality_its_text(national_site):
     site, _ = national_site
     pf = site / "pagefind"
-    assert json.loads((pf / "rb-search.json").read_text()) == {"areas": "omrade/"}
-    assert (pf / "omrade" / "pagefind.js").is_file() and list((pf / "omrade" / "filter").iterdir())
+    settings = json.loads((pf / "rb-search.json").read_text())
+    assert settings["areas"] == "omrade/" and len(settings["bundles"]) == 1
+    assert (pf / "omrade" / "0" / "pagefind.js").is_file() and list((pf / "omrade" / "0" / "filter").iterdir())
     from rutinebok.search_index import catalogue, collect_pages
 
     pages = {p[0].url: p for p in catalogue(collect_pages(site))}
@@ -374,3 +392,15 @@ def test_the_national_search_finds_routines_by_title_and_says_where_the_rest_is(
     assert pick.get_attribute("href") == "/omrade/"
     pick.click()
     page.wait_for_url(url + "/omrade/")
+
+
+def test_each_municipality_finds_its_own_bundle(page, national_site_split):
+    site, url = national_site_split
+    settings = json.loads((site / "pagefind" / "rb-search.json").read_text())
+    assert settings["bundles"] == sorted(settings["bundles"]) and len(settings["bundles"]) >= 3
+    assert "moss-kommune" in settings["bundles"] and "kristiansand-kommune" in settings["bundles"]
+    hrefs, _ = search(page, url, "botid", path="/omrade/moss-kommune/")
+    assert hrefs and hrefs[0].endswith("/rutiner/moss-krisesenter-nav/#botid"), hrefs[:3]
+    hrefs, _ = search(page, url, "koordinator", path="/omrade/kristiansand-kommune/")
+    assert [h for h in hrefs[:5] if "/rutiner/kristiansand-nav-livsmestring/" in h], hrefs[:5]
+    assert not [h for h in hrefs if "/rutiner/moss-krisesenter-nav/" in h], hrefs

@@ -72,9 +72,13 @@
         .catch(function () { return {}; })
         .then(function (cfg) {
           var areas = cfg && typeof cfg.areas === "string" && /^[a-z0-9-]+\/$/.test(cfg.areas) ? cfg.areas : null;
-          if (areas && here) scope = { area: here };
-          national = !!areas && !here;
-          return import(root + "pagefind/" + (scope ? areas : "") + "pagefind.js");
+          var firsts = areas && Array.isArray(cfg.bundles) ? cfg.bundles : [];
+          // The municipality's bundle: the last one whose first municipality sorts at or before it.
+          var bundle = -1;
+          for (var i = 0; i < firsts.length; i++) if (String(firsts[i]) <= here) bundle = i;
+          if (areas && here && bundle >= 0) scope = { area: here };
+          national = !!areas && !scope;
+          return import(root + "pagefind/" + (scope ? areas + bundle + "/" : "") + "pagefind.js");
         }).then(function (pf) {
           // Short records (a page's sections) should not win only for being short.
           return pf.options({ ranking: { pageLength: 0.1, termSimilarity: 2.0, termSaturation: 1.2 } })
