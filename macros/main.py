@@ -12,6 +12,9 @@ from rutinebok.render import plain
 
 # More crisis centres than this: the home page links to the area pages instead of listing them.
 MAX_CENTRES_ON_HOME = 3
+# More routines than this: the home page links to the list and the area pages instead of listing
+# them (at 5,000 routines the list was 1.2 MB of text on the page a reader in a hurry opens first).
+MAX_ROUTINES_ON_HOME = 40
 
 
 class MacroError(Exception):
@@ -92,6 +95,9 @@ def define_env(env):
     @env.macro
     def routine_list() -> str:
         r = renderer()
+        if len(r.ds.routines) > MAX_ROUTINES_ON_HOME:
+            return (f"Det er {len(r.ds.routines)} rutiner. [Velg kommunen din](omrade/index.md) for å se rutinene "
+                    "som gjelder der, eller se [alle rutinene](rutiner/index.md).")
         return "\n".join(f"- [{md_text(x.title)}](rutiner/{x.id}.md): {r.md(' '.join(x.summary.split()), '')}"
                          for x in sorted(r.ds.routines.values(), key=lambda x: x.title))
 

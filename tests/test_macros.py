@@ -46,6 +46,21 @@ def test_home_emergency_numbers_name_a_crisis_centre_only_on_a_small_site():
     assert "Krisesenteret i Moss" not in html and 'href="omrade/"' in html and 'href="tel:112"' in html
 
 
+def test_home_lists_the_routines_only_on_a_small_site():
+    r = renderer(ROOT / "data")
+    macros, module = _macros(r)
+    text = macros["routine_list"]()
+    assert "(rutiner/moss-krisesenter-nav.md)" in text and text.count("\n- ") == len(r.ds.routines) - 1
+    moss = r.ds.routines["moss-krisesenter-nav"]
+    for n in range(module.MAX_ROUTINES_ON_HOME):
+        r.ds.routines[f"kopi-{n}"] = moss.model_copy(update={"id": f"kopi-{n}"})
+    text = macros["routine_list"]()
+    # A national site: the count, and the ways to the reader's own routines, not thousands of lines.
+    assert "rutiner/moss-krisesenter-nav.md" not in text and len(text) < 300
+    assert "(omrade/index.md)" in text and "(rutiner/index.md)" in text
+    assert f"Det er {len(r.ds.routines)} rutiner" in text
+
+
 def test_a_macro_naming_unknown_data_says_so():
     """A hand-written page's macro that names an id the data lacks stops with a message that
     names the id and the nearest one, never a traceback in the page (on_error_fail in mkdocs.yml)."""
