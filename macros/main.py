@@ -96,7 +96,8 @@ def define_env(env):
     def routine_list() -> str:
         r = renderer()
         if len(r.ds.routines) > MAX_ROUTINES_ON_HOME:
-            return (f"Det er {len(r.ds.routines)} rutiner. [Velg kommunen din](omrade/index.md) for å se rutinene "
+            count = f"{len(r.ds.routines):,}".replace(",", "\u00a0")  # 13 000: Norwegian digit groups
+            return (f"Det er {count} rutiner. [Velg kommunen din](omrade/index.md) for å se rutinene "
                     "som gjelder der, eller se [alle rutinene](rutiner/index.md).")
         return "\n".join(f"- [{md_text(x.title)}](rutiner/{x.id}.md): {r.md(' '.join(x.summary.split()), '')}"
                          for x in sorted(r.ds.routines.values(), key=lambda x: x.title))

@@ -414,12 +414,13 @@ class SiteRenderer:
 
     def search_areas(self, kind: str, entity) -> str:
         """The municipalities a page belongs to, for the search index (rutinebok.search_index):
-        area ids split by spaces, or «alle» for what serves the whole country or no known place.
-        On a national site a search from a municipality's pages covers its pages and «alle»."""
+        area ids split by spaces, or «*» (never an id) for what serves the whole country or no
+        known place, which an area page also lists. On a national site a search from a
+        municipality's pages covers its pages and «*»."""
         areas = self.aggregates.areas
         where = {"routines": areas.of_routine, "organisations": lambda o: areas.of_org(o.id),
                  "trees": areas.of_tree}[kind](entity)
-        return "alle" if isinstance(where, str) else " ".join(sorted(where))
+        return "*" if isinstance(where, str) else " ".join(sorted(where))
 
     def role_duty_groups(self, role: Role) -> dict[str, list[tuple[str, list[Duty]]]]:
         # Asked for by the role page, the roles index and the compact form: computed once.
@@ -695,7 +696,8 @@ class SiteRenderer:
     def help_page(self, template: str, routine_id: str) -> str:
         from .helpseeker import HelpPath
 
-        return self.render(template, p=HelpPath(self, routine_id), base="../")
+        return self.render(template, p=HelpPath(self, routine_id), base="../",
+                           search_areas=self.search_areas("routines", self.ds.routines[routine_id]))
 
     def assets(self) -> dict[str, bytes]:
         """Binary files beside the pages: one SVG diagram per decision tree."""

@@ -12,7 +12,11 @@ a phase's alternatives), leaves out what is not content (the document-control ta
   first search fetches only the chunks for her words, not the whole index);
 - SITE_DIR/pagefind/vocab/XX.json: the index's words by their first two letters, with how
   many records use each, so the search box can correct a typo or a missing æøå without
-  downloading the vocabulary.
+  downloading the vocabulary;
+- SITE_DIR/pagefind/rb-search.json: what the search box needs to know first. On a national
+  site (more than SCOPED_FROM routine pages) pagefind/ holds every page by title and lead and
+  pagefind/omrade/N/ the whole text of a run of municipalities' pages and the national ones;
+  this file maps each municipality to its N (see SCOPED_FROM below).
 
 Words are folded before indexing (lower case, ø→o, å→a, æ→ae, accents dropped) and the
 search box folds the query the same way, so «nodhjelp» finds «nødhjelp» and «aeresrelatert»
@@ -106,7 +110,7 @@ PAGE_LISTS = {"/": {"rutiner"}}
 SCOPED_FROM = 500
 BUNDLE_PAGES = 2000
 AREAS_BUNDLE = "omrade"
-EVERYWHERE = "alle"
+EVERYWHERE = "*"  # never an id (model.ID_PATTERN): the whole country, or no known place
 # Pages made from every organisation or routine: on a national site their title and lead only.
 GATHERING = {"/", "/kontakter/"}
 # Document control on every routine page (who signed, the change log): not what a reader
@@ -403,31 +407,42 @@ def build(site: Path) -> dict:
     tmp = site / (OUTPUT + ".new")
     shutil.rmtree(tmp, ignore_errors=True)
     scoped = _routine_pages(pages) > scoped_from()
+    bundles = area_bundles(pages) if scoped else []
+    # Without municipalities (a builder that did not print the pages' rb-areas) there is
+    # nothing to split by: one index over all the text.
+    scoped = bool(bundles)
     settings: dict = {"areas": None}
-    if scoped:
-        bundles = area_bundles(pages)
-        # Written apart and moved in after: no Pagefind run writes inside another's output.
-        parts = site / (OUTPUT + ".areas.new")
+    parts = site / (OUTPUT + ".areas.new")
+    try:
+        if scoped:
+            # Written apart and moved in after: no Pagefind run writes inside another's output.
+            shutil.rmtree(parts, ignore_errors=True)
+            jobs = [(catalogue(pages), tmp, False)]
+            for n, members in enumerate(bundles):
+                chosen = set(members)
+                jobs.append(([records for records in pages if records[0].areas == [EVERYWHERE]
+                              or chosen.intersection(records[0].areas)], parts / str(n), True))
+            # Pagefind indexes on one core: a run per core at a time; the first failure stops the rest.
+            from concurrent.futures import ThreadPoolExecutor
+
+            from .parallel import workers
+
+            pool = ThreadPoolExecutor(max_workers=workers())
+            try:
+                for done in [pool.submit(_write_index, *job) for job in jobs]:
+                    done.result()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+            parts.rename(tmp / AREAS_BUNDLE)
+            # The search box looks its municipality up here: which bundle holds its pages.
+            settings = {"areas": AREAS_BUNDLE + "/",
+                        "bundle": {a: n for n, members in enumerate(bundles) for a in members}}
+        else:
+            _write_index(pages, tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(parts, ignore_errors=True)
-        jobs = [(catalogue(pages), tmp, False)]
-        for n, members in enumerate(bundles):
-            chosen = set(members)
-            jobs.append(([records for records in pages if records[0].areas == [EVERYWHERE]
-                          or chosen.intersection(records[0].areas)], parts / str(n), True))
-        # Pagefind indexes on one core: a run per core at a time.
-        from concurrent.futures import ThreadPoolExecutor
-
-        from .parallel import workers
-
-        with ThreadPoolExecutor(max_workers=workers()) as pool:
-            for done in [pool.submit(_write_index, *job) for job in jobs]:
-                done.result()
-        parts.rename(tmp / AREAS_BUNDLE)
-        # The search box finds a municipality's bundle by its id: the last bundle whose first
-        # municipality sorts at or before it.
-        settings = {"areas": AREAS_BUNDLE + "/", "bundles": [members[0] for members in bundles]}
-    else:
-        _write_index(pages, tmp)
+        raise
     # What the search box needs to know: whether a municipality's pages have a search of their own.
     (tmp / "rb-search.json").write_text(json.dumps(settings), encoding="utf-8")
     shards = vocabulary(records)

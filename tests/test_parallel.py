@@ -48,12 +48,18 @@ def test_the_post_build_pass_in_parallel_makes_the_same_site(tmp_path):
         done = _run(step, env)
         assert done.returncode == 0, done.stdout + done.stderr
     sites = {}
-    for name, extra in (("in-order", {"RUTINEBOK_JOBS": "1"}),
-                        ("parallel", {"RUTINEBOK_JOBS": "2", "RUTINEBOK_PARALLEL_MIN": "1"})):
+    for name, extra, want in (("in-order", {"RUTINEBOK_JOBS": "1"}, 1),
+                              ("parallel", {"RUTINEBOK_JOBS": "2", "RUTINEBOK_PARALLEL_MIN": "1"}, 2)):
         site = tmp_path / name
         shutil.copytree(raw, site)
-        done = _run(["-m", "rutinebok.postbuild", str(site)], {**env, **extra})
+        code = ("import sys; from pathlib import Path; from rutinebok import parallel, postbuild; "
+                "from rutinebok.site import Engine, Project; "
+                "e = Engine(Project.from_mkdocs(Path('mkdocs.yml'), serve=True)); "
+                "postbuild.run(Path(sys.argv[1]), e.renderer.glossary_terms(), e.renderer.names_with_spaces()); "
+                "print('workers', parallel.last_workers)")
+        done = _run(["-c", code, str(site)], {**env, **extra})
         assert done.returncode == 0, done.stdout + done.stderr
+        assert f"workers {want}" in done.stdout  # the pool really ran (or really did not)
         sites[name] = _files(site)
     assert len(sites["parallel"]) > 80
     assert sites["parallel"] == sites["in-order"]

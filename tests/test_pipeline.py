@@ -260,6 +260,8 @@ def test_zensical_pages_have_the_routines_the_pass_and_the_quick_exit(zensical_b
     assert re.search(r"script-src 'self' 'wasm-unsafe-eval' 'sha256-", index)
     assert (zsite / "pagefind" / "pagefind.js").is_file()
     assert "ordliste/" in moss and "data-label=" in (zsite / "frister" / "index.html").read_text("utf-8")
+    # The theme printed where each page belongs, for a national site's search (search_index).
+    assert re.search(r'<meta name="rb-areas" content="[^"]*moss-kommune', moss)
     for rel, path in _pages(zsite).items():
         text = path.read_text("utf-8")
         assert START not in text and END not in text, rel

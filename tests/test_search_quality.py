@@ -348,7 +348,8 @@ def test_pages_say_which_municipalities_they_belong_to(site_dir):
     assert "moss-kommune" in areas("/rutiner/moss-krisesenter-nav/")
     assert "kristiansand-kommune" not in areas("/rutiner/moss-krisesenter-nav/")
     assert areas("/rutiner/kristiansand-nav-livsmestring/") == {"kristiansand-kommune"}
-    assert areas("/rutiner/fra-krisesenter-til-egen-bolig/") == {"alle"}
+    assert areas("/rutiner/fra-krisesenter-til-egen-bolig/") == {"*"}
+    assert areas("/hjelp/bor-pa-krisesenteret/") == areas("/rutiner/moss-krisesenter-nav/")
     assert areas("/omrade/moss-kommune/") == {"moss-kommune"}
     assert areas("/organisasjoner/nav-moss/") == {"moss-kommune"}
     # A small site has one index over all the text.
@@ -360,7 +361,8 @@ def test_national_index_has_titles_and_leads_and_each_municipality_its_text(nati
     site, _ = national_site
     pf = site / "pagefind"
     settings = json.loads((pf / "rb-search.json").read_text())
-    assert settings["areas"] == "omrade/" and len(settings["bundles"]) == 1
+    assert settings["areas"] == "omrade/" and set(settings["bundle"].values()) == {0}
+    assert "moss-kommune" in settings["bundle"]
     assert (pf / "omrade" / "0" / "pagefind.js").is_file() and list((pf / "omrade" / "0" / "filter").iterdir())
     from rutinebok.search_index import catalogue, collect_pages
 
@@ -396,11 +398,71 @@ def test_the_national_search_finds_routines_by_title_and_says_where_the_rest_is(
 
 def test_each_municipality_finds_its_own_bundle(page, national_site_split):
     site, url = national_site_split
-    settings = json.loads((site / "pagefind" / "rb-search.json").read_text())
-    assert settings["bundles"] == sorted(settings["bundles"]) and len(settings["bundles"]) >= 3
-    assert "moss-kommune" in settings["bundles"] and "kristiansand-kommune" in settings["bundles"]
+    bundle = json.loads((site / "pagefind" / "rb-search.json").read_text())["bundle"]
+    assert len(set(bundle.values())) >= 3 and bundle["moss-kommune"] != bundle["kristiansand-kommune"]
     hrefs, _ = search(page, url, "botid", path="/omrade/moss-kommune/")
     assert hrefs and hrefs[0].endswith("/rutiner/moss-krisesenter-nav/#botid"), hrefs[:3]
     hrefs, _ = search(page, url, "koordinator", path="/omrade/kristiansand-kommune/")
     assert [h for h in hrefs[:5] if "/rutiner/kristiansand-nav-livsmestring/" in h], hrefs[:5]
     assert not [h for h in hrefs if "/rutiner/moss-krisesenter-nav/" in h], hrefs
+
+
+def test_a_page_under_omrade_that_is_no_municipality_searches_nationally(page, national_site_split):
+    """«Hele landet»'s deadlines live under omrade/ but are no municipality: the national search
+    with its hint, never a search «for denne kommunen» that holds only the national pages."""
+    site, url = national_site_split
+    # As at 5,000 routines, where «hele-landet» has pages of its own (omrade/hele-landet/
+    # frister/): a page under omrade/ whose name is no municipality of the index (a copy of an
+    # area page at the same depth, so its scripts load).
+    assert "hele-landet" not in json.loads((site / "pagefind" / "rb-search.json").read_text())["bundle"]
+    fake = site / "omrade" / "hele-landet" / "index.html"
+    fake.parent.mkdir(parents=True, exist_ok=True)
+    fake.write_bytes((site / "omrade" / "moss-kommune" / "index.html").read_bytes())
+    path = "/omrade/hele-landet/"
+    search(page, url, "botid", path=path)
+    assert "denne kommunen" not in page.locator("#rb-search-status").inner_text()
+    assert page.locator(".rb-search__scope a").count() == 1
+
+
+def test_without_municipalities_a_national_site_keeps_one_index(site_dir, tmp_path, monkeypatch):
+    """A builder that did not print the pages' rb-areas: one index over all the text, no split
+    that would send every reader to a municipality search that is not there."""
+    import shutil
+
+    from rutinebok import search_index
+
+    site = tmp_path / "site"
+    shutil.copytree(site_dir, site)
+    for page_file in site.rglob("*.html"):
+        html = page_file.read_text(encoding="utf-8")
+        page_file.write_text(re.sub(r'<meta name="rb-areas"[^>]*>', "", html), encoding="utf-8")
+    monkeypatch.setenv("RUTINEBOK_SEARCH_SCOPED_FROM", "1")
+    stats = search_index.build(site)
+    assert not stats["scoped"]
+    assert json.loads((site / "pagefind" / "rb-search.json").read_text()) == {"areas": None}
+    assert not (site / "pagefind" / "omrade").exists()
+    assert not [p.name for p in site.iterdir() if p.name.startswith("pagefind.")]
+
+
+def test_a_failed_index_leaves_the_old_one_and_no_half_made_folders(site_dir, tmp_path, monkeypatch):
+    import shutil
+
+    from rutinebok import search_index
+
+    site = tmp_path / "site"
+    shutil.copytree(site_dir, site)
+    before = (site / "pagefind" / "rb-search.json").read_bytes()
+    monkeypatch.setenv("RUTINEBOK_SEARCH_SCOPED_FROM", "1")
+    calls = []
+
+    def failing(pages, out, areas=False):
+        calls.append(out)
+        if areas:
+            raise RuntimeError("Pagefind feilet: prøve")
+        out.mkdir(parents=True, exist_ok=True)
+
+    monkeypatch.setattr(search_index, "_write_index", failing)
+    with pytest.raises(RuntimeError, match="prøve"):
+        search_index.build(site)
+    assert calls and (site / "pagefind" / "rb-search.json").read_bytes() == before
+    assert not [p.name for p in site.iterdir() if p.name.startswith("pagefind.")]

@@ -67,16 +67,15 @@
 
   function load() {
     if (!pagefind) {
-      pagefind = fetch(root + "pagefind/rb-search.json")
+      pagefind = fetch(root + "pagefind/rb-search.json", { cache: "no-cache" })
         .then(function (r) { return r.ok ? r.json() : {}; })
         .catch(function () { return {}; })
         .then(function (cfg) {
           var areas = cfg && typeof cfg.areas === "string" && /^[a-z0-9-]+\/$/.test(cfg.areas) ? cfg.areas : null;
-          var firsts = areas && Array.isArray(cfg.bundles) ? cfg.bundles : [];
-          // The municipality's bundle: the last one whose first municipality sorts at or before it.
-          var bundle = -1;
-          for (var i = 0; i < firsts.length; i++) if (String(firsts[i]) <= here) bundle = i;
-          if (areas && here && bundle >= 0) scope = { area: here };
+          var map = areas && cfg.bundle && typeof cfg.bundle === "object" ? cfg.bundle : {};
+          // Only a municipality the index knows has a bundle («hele-landet» or a typed id does not).
+          var bundle = here && Object.prototype.hasOwnProperty.call(map, here) ? map[here] : null;
+          if (typeof bundle === "number" && bundle >= 0 && bundle % 1 === 0) scope = { area: here };
           national = !!areas && !scope;
           return import(root + "pagefind/" + (scope ? areas + bundle + "/" : "") + "pagefind.js");
         }).then(function (pf) {
@@ -89,7 +88,7 @@
   }
 
   function ask(pf, text) {
-    return scope ? pf.search(text, { filters: { omrade: { any: [scope.area, "alle"] } } }) : pf.search(text);
+    return scope ? pf.search(text, { filters: { omrade: { any: [scope.area, "*"] } } }) : pf.search(text);
   }
 
   function shard(key) {
@@ -284,11 +283,14 @@
   function show(query, id, items, fitted) {
     if (id !== seq) return;
     results.textContent = "";
+    // A national search looks in names and introductions only: the status says so (it is read
+    // out), and a line under the results shows the way to the whole text.
+    var where = national ? " i navn og innledninger" : scope ? " for denne kommunen" : "";
     if (!items.length) {
-      status.textContent = "Ingen treff for «" + query + "». Prøv et annet ord.";
+      status.textContent = "Ingen treff for «" + query + "»" + where + "." +
+        (national ? " Velg kommunen din for å søke i hele teksten." : " Prøv et annet ord.");
     } else {
-      status.textContent = (items.length === 1 ? "1 treff" : items.length + " treff") +
-        (scope ? " i denne kommunen og for hele landet" : "");
+      status.textContent = (items.length === 1 ? "1 treff" : items.length + " treff") + where;
       var list = el("ol", "rb-search__list");
       items.forEach(function (d) {
         var li = el("li", "rb-search__item");
@@ -305,12 +307,11 @@
       results.appendChild(list);
     }
     if (national) {
-      // The national index knows routines by their title and lead: say where the rest is.
-      var hint = el("p", "rb-search__scope", "Søket her finner rutinene på navn og innledning. For alt innholdet i rutinene der du bor: ");
-      var pick = el("a", null, "velg kommunen din");
+      var hint = el("p", "rb-search__scope",
+        "Her søker du bare i navnet og innledningen til rutinene. Vil du søke i hele teksten i rutinene der du bor? ");
+      var pick = el("a", null, "Velg kommunen din og søk derfra.");
       pick.href = root + "omrade/";
       hint.appendChild(pick);
-      hint.appendChild(document.createTextNode("."));
       results.appendChild(hint);
     }
     results.dataset.query = query;
