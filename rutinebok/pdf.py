@@ -505,24 +505,71 @@ def routine_html(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str,
 _PRINT_STYLE: dict[int, tuple] = {}
 _INHERITED_STYLE: list[tuple] = []
 
+# WeasyPrint's user-agent stylesheet gives every element of the document six pseudo-elements
+# (::marker, ::footnote-call, ::footnote-marker, ::note-call, ::note-marker, ::note-callback),
+# each cascaded and computed: four fifths of the style time of a routine. The print style keeps
+# WeasyPrint's sheet but for rules that cannot reach a box in our print HTML: footnote and note
+# pseudo-elements exist only for elements floated to `footnote` or `note` (print.css floats
+# nothing there, and data carries no CSS), and a ::marker only for a list item (only li is one).
+# tests/test_pdf.py checks both conditions and that nothing else of the sheet changes.
+UA_TRIMS = (
+    (re.compile(r"^::(?:footnote|note)-[a-z-]+ \{[^}\n]*\}\n", re.MULTILINE), "", 5),
+    (re.compile(r"^::marker \{", re.MULTILINE), "li::marker {", 1),
+)
+
+
+def print_ua_text() -> str:
+    """WeasyPrint's user-agent stylesheet less UA_TRIMS; the whole sheet when a WeasyPrint update
+    no longer has those rules as they were (slower, never wrong)."""
+    from weasyprint.html import UA
+
+    text = UA
+    for pattern, replacement, count in UA_TRIMS:
+        text, found = pattern.subn(replacement, text)
+        if found != count:
+            return UA
+    return text
+
+
+@cache
+def _print_html_class():
+    from weasyprint import HTML
+
+    class PrintHTML(HTML):
+        """A routine's print HTML, cascaded with the trimmed user-agent stylesheet (print_style).
+        `_ua_stylesheets` is the hook WeasyPrint's own tests override for the same purpose."""
+
+        ua_stylesheet = None
+
+        def _ua_stylesheets(self, forms=False):
+            if forms or self.ua_stylesheet is None:
+                return super()._ua_stylesheets(forms)
+            return [self.ua_stylesheet]
+
+    return PrintHTML
+
 
 def print_style():
-    """(font configuration, stylesheet) of this process: the fonts registered with Fontconfig and
-    the print style parsed once, not once per PDF. Per process id: a forked worker makes its own
-    rather than share the parent's Fontconfig state and font folder."""
+    """(font configuration, stylesheet, user-agent stylesheet) of this process: the fonts
+    registered with Fontconfig and the style sheets parsed once, not once per PDF. Per process id:
+    a forked worker makes its own rather than share the parent's Fontconfig state and font folder."""
     pid = os.getpid()
     if pid not in _PRINT_STYLE:
         from weasyprint import CSS
+        from weasyprint.css.counters import CounterStyle
         from weasyprint.text.fonts import FontConfiguration
 
         font_config = FontConfiguration()
         text = _env().get_template("_style.css.j2").render(fonts=_font_faces())
         css = CSS(string=text, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher(), font_config=font_config)
+        # The sheet's @counter-style rules are WeasyPrint's, already known to every document
+        # (HTML._ua_counter_style); a throwaway CounterStyle keeps this parse from adding to them.
+        ua = CSS(string=print_ua_text(), counter_style=CounterStyle())
         # A forked worker keeps its parent's pair alive: dropping it here would run its __del__,
         # which removes the font folder the parent still reads.
         _INHERITED_STYLE.extend(_PRINT_STYLE.values())
         _PRINT_STYLE.clear()
-        _PRINT_STYLE[pid] = (font_config, css)
+        _PRINT_STYLE[pid] = (font_config, css, ua)
         # multiprocessing's exit hook runs at interpreter exit and when a pool worker ends, where
         # atexit does not.
         multiprocessing.util.Finalize(None, _forget_print_style, exitpriority=0)
@@ -533,7 +580,7 @@ def _forget_print_style() -> None:
     """Remove this process's copies of the fonts now. Left to the collector, FontConfiguration's
     __del__ runs only at interpreter shutdown, where it fails (with a message on stderr) and
     leaves the folder in /tmp; in a pool worker it never runs."""
-    for font_config, _css in _PRINT_STYLE.values():
+    for font_config, *_sheets in _PRINT_STYLE.values():
         font_config.__del__()
         font_config._folder = None  # nothing left for the collector's later call
     _PRINT_STYLE.clear()
@@ -541,12 +588,11 @@ def _forget_print_style() -> None:
 
 def routine_document(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False):
     """The routine laid out by WeasyPrint (pages, boxes, anchors): what render_pdf writes."""
-    from weasyprint import HTML
-
-    font_config, css = print_style()
-    html = routine_html(ds, ctx, routine_id, site_url, draft, inline_style=False)
-    return HTML(string=html, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher()).render(
-        stylesheets=[css], font_config=font_config)
+    font_config, css, ua = print_style()
+    html = _print_html_class()(string=routine_html(ds, ctx, routine_id, site_url, draft, inline_style=False),
+                               base_url=str(TEMPLATES), url_fetcher=project_url_fetcher())
+    html.ua_stylesheet = ua
+    return html.render(stylesheets=[css], font_config=font_config)
 
 
 def _epoch(routine) -> int:
