@@ -549,6 +549,44 @@ def _print_html_class():
     return PrintHTML
 
 
+def _merged_leader(handle_leader):
+    """WeasyPrint's handle_leader, then the leader's copies of its text (one box per dot: 60 a
+    contents line, 700 on a first page, each laid out three times, drawn and tagged on its own)
+    made one text box of the same dots from the first to the last: the same places (Pango gives
+    the run exactly the summed advance, checked here, else the copies stay), one run to draw.
+    Installed by print_style() for the process; `__wrapped__` is WeasyPrint's own."""
+    from weasyprint.formatting_structure.boxes import TextBox
+    from weasyprint.layout.leader import leader_index
+    from weasyprint.text.line_break import split_first_line
+
+    def handle(context, line, containing_block):
+        handle_leader(context, line, containing_block)
+        _, leader = leader_index(line)
+        dots = leader.children if leader is not None else ()
+        if len(dots) < 2 or any(type(d) is not TextBox or d.text != dots[0].text or d.style is not dots[0].style
+                                for d in dots):
+            return
+        dots = sorted(dots, key=lambda d: d.position_x)
+        unit, text = dots[0], dots[0].text * len(dots)
+        layout, _, _, width, _, _ = split_first_line(text, unit.style, context, None, unit.justification_spacing,
+                                                     is_line_start=False)
+        if abs(width - (dots[-1].position_x + dots[-1].width - unit.position_x)) > 1e-6:
+            return
+        merged = unit.copy_with_text(text)
+        merged.pango_layout, merged.width = layout, width
+        leader.children = (merged,)
+
+    handle.__wrapped__ = handle_leader
+    return handle
+
+
+def _install_merged_leader() -> None:
+    import weasyprint.layout.inline as inline
+
+    if not hasattr(inline.handle_leader, "__wrapped__"):
+        inline.handle_leader = _merged_leader(inline.handle_leader)
+
+
 def print_style():
     """(font configuration, stylesheet, user-agent stylesheet) of this process: the fonts
     registered with Fontconfig and the style sheets parsed once, not once per PDF. Per process id:
@@ -559,6 +597,7 @@ def print_style():
         from weasyprint.css.counters import CounterStyle
         from weasyprint.text.fonts import FontConfiguration
 
+        _install_merged_leader()
         font_config = FontConfiguration()
         text = _env().get_template("_style.css.j2").render(fonts=_font_faces())
         css = CSS(string=text, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher(), font_config=font_config)
