@@ -312,3 +312,16 @@ print(before, after, gone() is None)
 """
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "False", "True"], done.stdout + done.stderr
+
+
+def test_the_collector_runs_less_often_while_pdfs_are_made_and_as_before_after(tmp_path):
+    """Laying out pages makes and drops objects by the hundred thousand: the build raises the
+    collector's first threshold while it renders (pdf.PDF_GC_THRESHOLD) and puts it back."""
+    import gc
+
+    before = gc.get_threshold()
+    seen = []
+    build_pdfs(ROOT / "data", tmp_path, SITE_URL, ["strategiplan-krisesenteret-i-moss-2016-2018"], jobs=1,
+               progress=lambda *_: seen.append(gc.get_threshold()))
+    assert seen == [(max(before[0], pdf_mod.PDF_GC_THRESHOLD), *before[1:])]
+    assert gc.get_threshold() == before
