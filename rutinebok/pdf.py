@@ -70,7 +70,8 @@ FONTS = {  # (family, weight, style) -> file in FONT_DIR (Debian: fonts-dejavu-c
 }
 # Engine modules whose code shapes the PDF: a change in any of them rebuilds every PDF.
 ENGINE_FILES = ["pdf.py", "archive.py", "index.py", "names.py", "notices.py", "outline.py", "words.py", "diagram.py", "model.py",
-                "xmp.py", "escape.py", "__init__.py"]
+                "xmp.py", "escape.py", "__init__.py",
+                "sign/reading.py", "sign/objparse.py"]  # they read the objects the field update writes again
 MANIFEST = ".rutinebok-pdf.json"
 SIG_W_MM, SIG_H_MM = 80, 22  # the signature line's box; the digital field covers it exactly
 PX_TO_PT = 0.75  # WeasyPrint positions are CSS px (1/96 in); PDF user space is pt (1/72 in)
@@ -840,7 +841,11 @@ def _field_writer(stream):
         def _update_meta(self):
             pass
 
-    return FieldWriter(stream)
+    from .sign.reading import _reader_class
+
+    # The signing commands' reader: each object stream decoded and indexed once, its objects read
+    # by sign/objparse.py into the same pyHanko objects (the tag tree's ~2,000 are in one stream).
+    return FieldWriter(stream, prev=_reader_class()(stream, strict=True))
 
 
 # --------------------------------------------------------------------------- building many

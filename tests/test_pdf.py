@@ -325,3 +325,19 @@ def test_the_collector_runs_less_often_while_pdfs_are_made_and_as_before_after(t
                progress=lambda *_: seen.append(gc.get_threshold()))
     assert seen == [(max(before[0], pdf_mod.PDF_GC_THRESHOLD), *before[1:])]
     assert gc.get_threshold() == before
+
+
+def test_the_signature_fields_are_added_the_same_with_the_signing_commands_reader(tmp_path, monkeypatch):
+    """The field update reads WeasyPrint's PDF with the signing commands' reader (object streams
+    indexed once, objects read by sign/objparse.py); it writes back objects it read (the tag tree,
+    the pages), so the bytes must be those pyHanko's own reader gives."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from rutinebok.sign import reading
+
+    ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
+    ctx = pdf_mod.print_context(ds, TODAY, findings)
+    fast = pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL)
+    monkeypatch.setattr(reading, "_reader_class", lambda: PdfFileReader)
+    assert pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL) == fast
+    assert "sign/objparse.py" in pdf_mod.ENGINE_FILES and "sign/reading.py" in pdf_mod.ENGINE_FILES
