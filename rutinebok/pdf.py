@@ -19,6 +19,7 @@ import argparse
 import base64
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -69,7 +70,8 @@ FONTS = {  # (family, weight, style) -> file in FONT_DIR (Debian: fonts-dejavu-c
 }
 # Engine modules whose code shapes the PDF: a change in any of them rebuilds every PDF.
 ENGINE_FILES = ["pdf.py", "archive.py", "index.py", "names.py", "notices.py", "outline.py", "words.py", "diagram.py", "model.py",
-                "xmp.py", "escape.py", "__init__.py"]
+                "xmp.py", "escape.py", "__init__.py",
+                "sign/reading.py", "sign/objparse.py"]  # they read the objects the field update writes again
 MANIFEST = ".rutinebok-pdf.json"
 SIG_W_MM, SIG_H_MM = 80, 22  # the signature line's box; the digital field covers it exactly
 PX_TO_PT = 0.75  # WeasyPrint positions are CSS px (1/96 in); PDF user space is pt (1/72 in)
@@ -505,27 +507,119 @@ def routine_html(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str,
 _PRINT_STYLE: dict[int, tuple] = {}
 _INHERITED_STYLE: list[tuple] = []
 
+# WeasyPrint's user-agent stylesheet gives every element of the document six pseudo-elements
+# (::marker, ::footnote-call, ::footnote-marker, ::note-call, ::note-marker, ::note-callback),
+# each cascaded and computed: four fifths of the style time of a routine. The print style keeps
+# WeasyPrint's sheet but for rules that cannot reach a box in our print HTML: footnote and note
+# pseudo-elements exist only for elements floated to `footnote` or `note` (print.css floats
+# nothing there, and data carries no CSS), and a ::marker only for a list item (only li is one).
+# tests/test_pdf.py checks both conditions and that nothing else of the sheet changes.
+UA_TRIMS = (
+    (re.compile(r"^::(?:footnote|note)-[a-z-]+ \{[^}\n]*\}\n", re.MULTILINE), "", 5),
+    (re.compile(r"^::marker \{", re.MULTILINE), "li::marker {", 1),
+)
+
+
+def print_ua_text() -> str:
+    """WeasyPrint's user-agent stylesheet less UA_TRIMS; the whole sheet when a WeasyPrint update
+    no longer has those rules as they were (slower, never wrong)."""
+    from weasyprint.html import UA
+
+    text = UA
+    for pattern, replacement, count in UA_TRIMS:
+        text, found = pattern.subn(replacement, text)
+        if found != count:
+            return UA
+    return text
+
+
+@cache
+def _print_html_class():
+    from weasyprint import HTML
+
+    class PrintHTML(HTML):
+        """A routine's print HTML, cascaded with the trimmed user-agent stylesheet (print_style).
+        `_ua_stylesheets` is the hook WeasyPrint's own tests override for the same purpose."""
+
+        ua_stylesheet = None
+
+        def _ua_stylesheets(self, forms=False):
+            if forms or self.ua_stylesheet is None:
+                return super()._ua_stylesheets(forms)
+            return [self.ua_stylesheet]
+
+    return PrintHTML
+
+
+def _merged_leader(handle_leader):
+    """WeasyPrint's handle_leader, then the leader's copies of its text (one box per dot: 60 a
+    contents line, 700 on a first page, each laid out three times, drawn and tagged on its own)
+    made one text box of the same dots from the first to the last: the same places (Pango gives
+    the run exactly the summed advance, checked here, else the copies stay), one run to draw.
+    Installed by print_style() for the process; `__wrapped__` is WeasyPrint's own."""
+    from weasyprint.formatting_structure.boxes import TextBox
+    from weasyprint.layout.leader import leader_index
+    from weasyprint.text.line_break import split_first_line
+
+    def handle(context, line, containing_block):
+        handle_leader(context, line, containing_block)
+        _, leader = leader_index(line)
+        dots = leader.children if leader is not None else ()
+        if len(dots) < 2 or any(type(d) is not TextBox or d.text != dots[0].text or d.style is not dots[0].style
+                                for d in dots):
+            return
+        dots = sorted(dots, key=lambda d: d.position_x)
+        unit, text = dots[0], dots[0].text * len(dots)
+        layout, _, _, width, _, _ = split_first_line(text, unit.style, context, None, unit.justification_spacing,
+                                                     is_line_start=False)
+        if abs(width - (dots[-1].position_x + dots[-1].width - unit.position_x)) > 1e-6:
+            return
+        merged = unit.copy_with_text(text)
+        merged.pango_layout, merged.width = layout, width
+        leader.children = (merged,)
+
+    handle.__wrapped__ = handle_leader
+    return handle
+
+
+def _install_merged_leader() -> None:
+    import weasyprint.layout.inline as inline
+
+    if not hasattr(inline.handle_leader, "__wrapped__"):
+        inline.handle_leader = _merged_leader(inline.handle_leader)
+
 
 def print_style():
-    """(font configuration, stylesheet) of this process: the fonts registered with Fontconfig and
-    the print style parsed once, not once per PDF. Per process id: a forked worker makes its own
-    rather than share the parent's Fontconfig state and font folder."""
+    """(font configuration, stylesheet, user-agent stylesheet) of this process: the fonts
+    registered with Fontconfig and the style sheets parsed once, not once per PDF. Per process id:
+    a forked worker makes its own rather than share the parent's Fontconfig state and font folder."""
     pid = os.getpid()
     if pid not in _PRINT_STYLE:
         from weasyprint import CSS
+        from weasyprint.css.counters import CounterStyle
         from weasyprint.text.fonts import FontConfiguration
 
+        _install_merged_leader()
         font_config = FontConfiguration()
         text = _env().get_template("_style.css.j2").render(fonts=_font_faces())
         css = CSS(string=text, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher(), font_config=font_config)
+        # The sheet's @counter-style rules are WeasyPrint's, already known to every document
+        # (HTML._ua_counter_style); a throwaway CounterStyle keeps this parse from adding to them.
+        ua = CSS(string=print_ua_text(), counter_style=CounterStyle())
         # A forked worker keeps its parent's pair alive: dropping it here would run its __del__,
         # which removes the font folder the parent still reads.
         _INHERITED_STYLE.extend(_PRINT_STYLE.values())
         _PRINT_STYLE.clear()
-        _PRINT_STYLE[pid] = (font_config, css)
+        _PRINT_STYLE[pid] = (font_config, css, ua)
         # multiprocessing's exit hook runs at interpreter exit and when a pool worker ends, where
         # atexit does not.
         multiprocessing.util.Finalize(None, _forget_print_style, exitpriority=0)
+        # What lives now lives for the whole build: the data set, index, names and notices, the
+        # style sheets and fonts, WeasyPrint's modules and caches (216,000 objects at 1,000
+        # routines). Each PDF makes garbage cycles and so full collections, and each full
+        # collection walked all of those again: an eighth of a PDF's time. Frozen, they are not
+        # walked (as load_dataset does for the data set); the PDFs' own garbage is still collected.
+        gc.freeze()
     return _PRINT_STYLE[pid]
 
 
@@ -533,7 +627,7 @@ def _forget_print_style() -> None:
     """Remove this process's copies of the fonts now. Left to the collector, FontConfiguration's
     __del__ runs only at interpreter shutdown, where it fails (with a message on stderr) and
     leaves the folder in /tmp; in a pool worker it never runs."""
-    for font_config, _css in _PRINT_STYLE.values():
+    for font_config, *_sheets in _PRINT_STYLE.values():
         font_config.__del__()
         font_config._folder = None  # nothing left for the collector's later call
     _PRINT_STYLE.clear()
@@ -541,12 +635,11 @@ def _forget_print_style() -> None:
 
 def routine_document(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False):
     """The routine laid out by WeasyPrint (pages, boxes, anchors): what render_pdf writes."""
-    from weasyprint import HTML
-
-    font_config, css = print_style()
-    html = routine_html(ds, ctx, routine_id, site_url, draft, inline_style=False)
-    return HTML(string=html, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher()).render(
-        stylesheets=[css], font_config=font_config)
+    font_config, css, ua = print_style()
+    html = _print_html_class()(string=routine_html(ds, ctx, routine_id, site_url, draft, inline_style=False),
+                               base_url=str(TEMPLATES), url_fetcher=project_url_fetcher())
+    html.ua_stylesheet = ua
+    return html.render(stylesheets=[css], font_config=font_config)
 
 
 def _epoch(routine) -> int:
@@ -748,7 +841,11 @@ def _field_writer(stream):
         def _update_meta(self):
             pass
 
-    return FieldWriter(stream)
+    from .sign.reading import _reader_class
+
+    # The signing commands' reader: each object stream decoded and indexed once, its objects read
+    # by sign/objparse.py into the same pyHanko objects (the tag tree's ~2,000 are in one stream).
+    return FieldWriter(stream, prev=_reader_class()(stream, strict=True))
 
 
 # --------------------------------------------------------------------------- building many
@@ -767,8 +864,19 @@ def print_context(ds: Dataset, today: dt.date, findings: list | None = None,
 _WORKER: dict = {}
 
 
+# The cyclic collector's first threshold while PDFs are made (Python's default is 700). Laying
+# out a page makes and drops objects by the hundred thousand; at 700 the collector examined many
+# before they were freed anyway and promoted enough for a full collection every PDF or two
+# (12 generated routines, 115 pages: 1,211 young and 10 full collections, 1.5 of 11.3 CPU
+# seconds). At 50,000, with the build's context frozen: 136 and 1, 0.3 s. The garbage cycles
+# it waits for are a few MB at most.
+PDF_GC_THRESHOLD = 50_000
+
+
 def _init_worker(data_dir: str | None, today: dt.date) -> None:
     """Pool initializer: load and check the data once per worker (inherited when forked)."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], PDF_GC_THRESHOLD), *threshold[1:])
     if _WORKER.get("ds") is not None:
         return
     ds, findings = load_checked(Path(data_dir), today)
@@ -866,6 +974,7 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
     manifest = _read_manifest(manifest_path)
     todo, skipped, keys, file_cache, assets = [], [], {}, {}, assets_hash()
     context = print_context(ds, today, findings)
+    gc.freeze()  # the context lives for the build, like the data set (see print_style)
     for rid in wanted:
         notices = [[b.title, b.text] for b in context.banners(ds.routines[rid])]
         keys[rid] = input_hash(ds, rid, site_url, assets, file_cache, notices, draft, context.index)
@@ -877,6 +986,8 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
     tasks = [(rid, str(out_dir), site_url, draft) for rid in todo]
     built, failed = [], []
     pool = None
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], PDF_GC_THRESHOLD), *threshold[1:])  # forked workers inherit it
     if not tasks:
         results = iter(())
     elif jobs == 1:
@@ -907,6 +1018,7 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        gc.set_threshold(*threshold)
         _WORKER.clear()
         _write_manifest(manifest_path, manifest)
     if failed:

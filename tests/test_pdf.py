@@ -18,7 +18,7 @@ from rutinebok import __version__
 from rutinebok import pdf as pdf_mod
 from rutinebok.pdf import MANIFEST, build_pdfs, routine_source_hash, source_hash
 
-from .conftest import ROOT
+from .conftest import ROOT, TODAY
 from .pdf_helpers import MOSS, PARTIES, PARTY_LABELS, SITE_URL, build_moss, pdf_text
 
 MM = 72 / 25.4
@@ -287,3 +287,57 @@ def test_the_fonts_copied_for_a_build_are_removed_when_it_ends(tmp_path):
         assert list(tmp.iterdir()) == [], f"--jobs {jobs}: {sorted(p.name for p in tmp.iterdir())}"
     for rid in ("fra-krisesenter-til-egen-bolig", strategy):
         assert (tmp_path / "out1" / f"{rid}.pdf").read_bytes() == (tmp_path / "out2" / f"{rid}.pdf").read_bytes()
+
+
+def test_what_lives_for_the_whole_build_is_left_out_of_each_collection():
+    """The data set and the print context live for the whole build; after the first PDF's style is
+    made, the cyclic collector's full passes (one every few PDFs) no longer walk them, and the
+    garbage a PDF makes is still collected."""
+    import subprocess
+    import sys
+
+    script = f"""
+import datetime as dt, gc, weakref
+from pathlib import Path
+from rutinebok import pdf
+ds, findings = pdf.load_checked(Path({str(ROOT / "data")!r}), dt.date.fromisoformat({TODAY.isoformat()!r}))
+ctx = pdf.print_context(ds, dt.date.fromisoformat({TODAY.isoformat()!r}), findings)
+before = any(o is ctx.names for o in gc.get_objects())
+pdf.print_style()
+after = any(o is ctx.names for o in gc.get_objects())
+class Cycle: pass
+c = Cycle(); c.me = c; gone = weakref.ref(c); del c
+gc.collect()
+print(before, after, gone() is None)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "False", "True"], done.stdout + done.stderr
+
+
+def test_the_collector_runs_less_often_while_pdfs_are_made_and_as_before_after(tmp_path):
+    """Laying out pages makes and drops objects by the hundred thousand: the build raises the
+    collector's first threshold while it renders (pdf.PDF_GC_THRESHOLD) and puts it back."""
+    import gc
+
+    before = gc.get_threshold()
+    seen = []
+    build_pdfs(ROOT / "data", tmp_path, SITE_URL, ["strategiplan-krisesenteret-i-moss-2016-2018"], jobs=1,
+               progress=lambda *_: seen.append(gc.get_threshold()))
+    assert seen == [(max(before[0], pdf_mod.PDF_GC_THRESHOLD), *before[1:])]
+    assert gc.get_threshold() == before
+
+
+def test_the_signature_fields_are_added_the_same_with_the_signing_commands_reader(tmp_path, monkeypatch):
+    """The field update reads WeasyPrint's PDF with the signing commands' reader (object streams
+    indexed once, objects read by sign/objparse.py); it writes back objects it read (the tag tree,
+    the pages), so the bytes must be those pyHanko's own reader gives."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from rutinebok.sign import reading
+
+    ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
+    ctx = pdf_mod.print_context(ds, TODAY, findings)
+    fast = pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL)
+    monkeypatch.setattr(reading, "_reader_class", lambda: PdfFileReader)
+    assert pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL) == fast
+    assert "sign/objparse.py" in pdf_mod.ENGINE_FILES and "sign/reading.py" in pdf_mod.ENGINE_FILES

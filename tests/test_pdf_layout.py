@@ -245,3 +245,66 @@ def test_a_phase_under_its_own_heading_is_not_titled_twice(built):
     # Once in the table of contents and once as the section heading; not a third time in the box.
     assert text.count(title) == 2, text.count(title)
     assert "Resultat: Det er avklart om beboeren" in text
+
+
+def test_the_print_user_agent_sheet_leaves_out_only_what_cannot_apply():
+    """The build cascades with WeasyPrint's user-agent sheet less the footnote and note
+    pseudo-elements and with ::marker on list items only (pdf.UA_TRIMS): the same pages (the test
+    above compares bytes with the full sheet), a fifth of the style time. That holds while no
+    element can be floated to a footnote or note, only li is a list item, and data brings no CSS."""
+    from weasyprint.html import UA
+
+    trimmed = pdf_mod.print_ua_text()
+    gone = [line for line in UA.splitlines() if line not in trimmed.splitlines()]
+    added = [line for line in trimmed.splitlines() if line not in UA.splitlines()]
+    assert [line.split(" {")[0] for line in gone] == [
+        "::marker", "::footnote-call", "::footnote-marker", "::note-call", "::note-marker", "::note-callback"]
+    assert added == [gone[0].replace("::marker", "li::marker", 1)]
+    style = (pdf_mod.TEMPLATES / "print.css").read_text("utf-8")
+    templates = "".join(p.read_text("utf-8") for p in (*pdf_mod.TEMPLATES.glob("*.j2"),
+                                                        *pdf_mod.BLOCK_TEMPLATES.glob("*.html.j2")))
+    assert not re.search(r"float:\s*(footnote|note)|footnote|list-item", style + templates)
+    from rutinebok.escape import _ATTRIBUTES, _TAGS
+
+    assert "style" not in _TAGS and not any("style" in attrs for attrs in _ATTRIBUTES.values())
+    # A WeasyPrint whose sheet no longer has these rules as they were gets its whole sheet.
+    from unittest import mock
+
+    with mock.patch("weasyprint.html.UA", UA.replace("::note-callback {", "::note-callback{")):
+        assert pdf_mod.print_ua_text() == UA.replace("::note-callback {", "::note-callback{")
+
+
+def _leaders(document) -> list[tuple]:
+    """(page, y, first x, last x, dots) of each leader's text, from WeasyPrint's layout tree."""
+    found = []
+    for number, page in enumerate(document.pages):
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if getattr(box, "is_leader", False):
+                texts = sorted(box.children, key=lambda b: b.position_x)
+                found.append((number, round(texts[0].position_y, 6), round(texts[0].position_x, 6),
+                              round(texts[-1].position_x + texts[-1].width, 6), sum(len(t.text) for t in texts),
+                              len(texts)))
+            stack.extend(getattr(box, "children", ()))
+    return sorted(found)
+
+
+def test_contents_leaders_are_one_run_of_the_same_dots_in_the_same_places():
+    """WeasyPrint lays a leader out as one text box per dot (60 on a line of the contents); the
+    build makes them one box (pdf._merged_leader). The dots, their number and their span on
+    every line are WeasyPrint's own; only the boxes are fewer."""
+    from unittest import mock
+
+    import weasyprint.layout.inline as inline
+
+    ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
+    renderer = pdf_mod.print_context(ds, TODAY, findings)
+    pdf_mod.print_style()
+    assert hasattr(inline.handle_leader, "__wrapped__")
+    merged = _leaders(pdf_mod.routine_document(ds, renderer, "moss-krisesenter-nav", SITE_URL))
+    with mock.patch.object(inline, "handle_leader", inline.handle_leader.__wrapped__):
+        plain = _leaders(pdf_mod.routine_document(ds, renderer, "moss-krisesenter-nav", SITE_URL))
+    assert len(plain) == len(merged) >= 15
+    assert [row[:5] for row in merged] == [row[:5] for row in plain]
+    assert all(row[5] == 1 for row in merged) and sum(row[5] for row in plain) > 700
