@@ -17,6 +17,15 @@ MAX_CENTRES_ON_HOME = 3
 MAX_ROUTINES_ON_HOME = 40
 
 
+def _routine_list(r) -> str:
+    if len(r.ds.routines) > MAX_ROUTINES_ON_HOME:
+        count = f"{len(r.ds.routines):,}".replace(",", "\u00a0")  # 13 000: Norwegian digit groups
+        return (f"Det er {count} rutiner. [Velg kommunen din](omrade/index.md) for å se rutinene "
+                "som gjelder der, eller se [alle rutinene](rutiner/index.md).")
+    return "\n".join(f"- [{md_text(x.title)}](rutiner/{x.id}.md): {r.md(' '.join(x.summary.split()), '')}"
+                     for x in sorted(r.ds.routines.values(), key=lambda x: x.title))
+
+
 class MacroError(Exception):
     """A macro in a hand-written page names something the data does not have."""
 
@@ -94,13 +103,7 @@ def define_env(env):
 
     @env.macro
     def routine_list() -> str:
-        r = renderer()
-        if len(r.ds.routines) > MAX_ROUTINES_ON_HOME:
-            count = f"{len(r.ds.routines):,}".replace(",", "\u00a0")  # 13 000: Norwegian digit groups
-            return (f"Det er {count} rutiner. [Velg kommunen din](omrade/index.md) for å se rutinene "
-                    "som gjelder der, eller se [alle rutinene](rutiner/index.md).")
-        return "\n".join(f"- [{md_text(x.title)}](rutiner/{x.id}.md): {r.md(' '.join(x.summary.split()), '')}"
-                         for x in sorted(r.ds.routines.values(), key=lambda x: x.title))
+        return _routine_list(renderer())
 
     @env.macro
     def deadline(rule_id: str) -> str:

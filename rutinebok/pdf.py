@@ -583,7 +583,7 @@ def _merged_leader(handle_leader):
 
 
 def _install_merged_leader() -> None:
-    import weasyprint.layout.inline as inline
+    from weasyprint.layout import inline
 
     if not hasattr(inline.handle_leader, "__wrapped__"):
         inline.handle_leader = _merged_leader(inline.handle_leader)

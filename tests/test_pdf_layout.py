@@ -296,7 +296,7 @@ def test_contents_leaders_are_one_run_of_the_same_dots_in_the_same_places():
     every line are WeasyPrint's own; only the boxes are fewer."""
     from unittest import mock
 
-    import weasyprint.layout.inline as inline
+    from weasyprint.layout import inline
 
     ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
     renderer = pdf_mod.print_context(ds, TODAY, findings)
