@@ -27,13 +27,18 @@ MAX_WORKERS = 4  # the CPUs a container sees need not be its quota; RUTINEBOK_JO
 last_workers = 1  # how many processes the last map_items used (read by tests)
 
 
+def env_int(name: str, default: int) -> int:
+    """A positive whole number from the environment (RUTINEBOK_JOBS and the like), else `default`."""
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
 def workers() -> int:
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    value = os.environ.get("RUTINEBOK_JOBS", "")
-    return max(1, int(value)) if value.isdigit() else min(cores, MAX_WORKERS)
+    return env_int("RUTINEBOK_JOBS", min(cores, MAX_WORKERS))
 
 
 def map_items(fn: Callable[[T], R], items: Iterable[T], min_items: int | None = None) -> list[R]:
@@ -42,8 +47,7 @@ def map_items(fn: Callable[[T], R], items: Iterable[T], min_items: int | None = 
     before this call (inherited by the forked workers)."""
     items = list(items)
     if min_items is None:
-        value = os.environ.get("RUTINEBOK_PARALLEL_MIN", "")  # the tests try the pool on the seeds
-        min_items = int(value) if value.isdigit() else MIN_ITEMS
+        min_items = env_int("RUTINEBOK_PARALLEL_MIN", MIN_ITEMS)  # the tests try the pool on the seeds
     jobs = min(workers(), len(items))
     global last_workers
     if (jobs < 2 or len(items) < min_items or threading.active_count() != 1

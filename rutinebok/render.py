@@ -657,9 +657,9 @@ class SiteRenderer:
         """The area pages, each with the entities it shows: its routines and those for the whole
         country or for no known place, every organisation (contacts, emergency numbers, names of
         places) and every decision tree and checklist (see rutinebok.incremental)."""
-        from .areas import NATIONAL, UNKNOWN, Areas
+        from .areas import NATIONAL, UNKNOWN
 
-        areas = Areas(self.ds, self.names)
+        areas = self.aggregates.areas  # one Areas per renderer: it caches what serves where
         national, unknown = areas.everywhere(NATIONAL), areas.everywhere(UNKNOWN)
         chosen = [areas.area(i) for i in areas.ids]
         out: dict[str, tuple[frozenset | None, Callable[[], str]]] = {

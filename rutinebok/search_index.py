@@ -32,7 +32,6 @@ hidden span inside a section; they are indexed with a high weight and never show
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -43,6 +42,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import lxml.html
+
+from .parallel import env_int, map_items, workers
 
 OUTPUT = "pagefind"
 # The content area: an explicit marker first, then Material/Zensical's article, then <main>.
@@ -97,8 +98,6 @@ REPEATS = ("/roller/", "/frister/", "/kalender/", "/omrade/")
 LISTS = {"/organisasjoner/": {"rutiner"}}
 # Index pages that list every routine or organisation: found by their title and lead.
 LIST_PAGES = {"/rutiner/", "/organisasjoner/"}
-# Sections of one page that list every routine with its lead (the home page).
-PAGE_LISTS = {"/": {"rutiner"}}
 # A national site: past this many routine pages a search over every page's text weighs
 # thousands of pages that all have the word (0.2-0.5 s in Chromium at 5,000 routines). Then
 # the index is split: pagefind/ holds every page by title and lead (routines, organisations,
@@ -259,8 +258,7 @@ def page_records(html: str, url: str) -> list[Record]:
     if url.startswith(REPEATS) or url in LIST_PAGES:
         return [top]
     # A heading with no text of its own (only subsections) is not a result; its subsections are.
-    skip = CONTROL_SECTIONS | PAGE_LISTS.get(url, set()) \
-        | next((ids for prefix, ids in LISTS.items() if url.startswith(prefix)), set())
+    skip = CONTROL_SECTIONS | next((ids for prefix, ids in LISTS.items() if url.startswith(prefix)), set())
     return [r for r in records if (r.text or r.terms or r is top) and r.url.rpartition("#")[2] not in skip]
 
 
@@ -303,8 +301,6 @@ def collect(site: Path) -> list[Record]:
 
 def collect_pages(site: Path) -> list[list[Record]]:
     """The records of every page: the page itself first, then its sections."""
-    from .parallel import map_items
-
     return [records for records in map_items(_page_file, list(site_pages(site))) if records]
 
 
@@ -345,12 +341,6 @@ def _write_index(pages: list[list[Record]], out: Path, areas: bool = False) -> N
             raise RuntimeError("Pagefind feilet: " + (proc.stderr or proc.stdout).strip()[-500:])
 
 
-def scoped_from() -> int:
-    """SCOPED_FROM, or RUTINEBOK_SEARCH_SCOPED_FROM (the tests try the national form on the seeds)."""
-    value = os.environ.get("RUTINEBOK_SEARCH_SCOPED_FROM", "")
-    return int(value) if value.isdigit() else SCOPED_FROM
-
-
 def catalogue(pages: list[list[Record]]) -> list[list[Record]]:
     """The national index: a page that belongs to some municipalities by its title and lead
     (with its search words), a page for everyone whole, a page that gathers from every
@@ -371,8 +361,7 @@ def area_bundles(pages: list[list[Record]], size: int | None = None) -> list[lis
     """The municipalities of each bundle: consecutive in id order, until their pages (each
     counted once) pass `size`; a municipality with more gets a bundle of its own."""
     if size is None:
-        value = os.environ.get("RUTINEBOK_SEARCH_BUNDLE_PAGES", "")
-        size = int(value) if value.isdigit() and int(value) > 0 else BUNDLE_PAGES
+        size = env_int("RUTINEBOK_SEARCH_BUNDLE_PAGES", BUNDLE_PAGES)
     of_area: dict[str, list[int]] = {}
     for n, records in enumerate(pages):
         for a in records[0].areas:
@@ -406,7 +395,8 @@ def build(site: Path) -> dict:
         raise ValueError(f"{site}: fant ingen sider å lage søkeindeks av")
     tmp = site / (OUTPUT + ".new")
     shutil.rmtree(tmp, ignore_errors=True)
-    scoped = _routine_pages(pages) > scoped_from()
+    # RUTINEBOK_SEARCH_SCOPED_FROM: the tests try the national form on the seeds.
+    scoped = _routine_pages(pages) > env_int("RUTINEBOK_SEARCH_SCOPED_FROM", SCOPED_FROM)
     bundles = area_bundles(pages) if scoped else []
     # Without municipalities (a builder that did not print the pages' rb-areas) there is
     # nothing to split by: one index over all the text.
@@ -424,8 +414,6 @@ def build(site: Path) -> dict:
                               or chosen.intersection(records[0].areas)], parts / str(n), True))
             # Pagefind indexes on one core: a run per core at a time; the first failure stops the rest.
             from concurrent.futures import ThreadPoolExecutor
-
-            from .parallel import workers
 
             pool = ThreadPoolExecutor(max_workers=workers())
             try:
