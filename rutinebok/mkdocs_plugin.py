@@ -21,6 +21,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
+from .buildcache import UntrustedCache, check_not_tracked
 from .render import _CompiledTemplates
 from .site import Engine, Project, SiteError, draft_banner, edit_footer
 
@@ -65,8 +66,11 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         try:
             project = Project.make(Path(config.config_file_path).resolve(), config.site_url, config.site_name,
                                    config.extra.get("rutinebok"), serve=self.command == "serve")
+            # Before anything is written: a cache that came with the repository is never used.
+            for folder in (project.cache_dir, project.root / project.settings.pdf_cache):
+                check_not_tracked(folder)
             self.engine = Engine(project, log=log, load_cache=self._load_cache, shown=self._shown)
-        except SiteError as exc:
+        except (SiteError, UntrustedCache) as exc:
             raise PluginError(str(exc)) from None
         if not project.draft:
             config.site_url = project.site_url
@@ -142,10 +146,14 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
             # over those. Pages not written again were processed after an earlier build.
             started = getattr(self, "_build_started", 0) - 2_000_000_000  # coarse file clocks
             written = [p for p in site.rglob("*.html") if p.stat().st_mtime_ns >= started]
-        run(site, r.glossary_terms(), r.names_with_spaces(), index=False, paths=written)
-        if self.command != "serve":
-            build_search_index(site)
-            return
+        cache = self.engine.project.cache_dir
+        try:
+            run(site, r.glossary_terms(), r.names_with_spaces(), index=False, paths=written, cache=cache)
+            if self.command != "serve":
+                build_search_index(site, cache=cache)
+                return
+        except UntrustedCache as exc:
+            raise PluginError(str(exc)) from None
 
         # The preview shows the changed page first; its PDFs and search index follow, made by a
         # process of their own (rutinebok.preview) that the next build stops.

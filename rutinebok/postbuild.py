@@ -21,10 +21,13 @@ markers are gone was processed already; running the pass again changes nothing t
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import buildcache
+from .buildcache import Store
 from .csp import with_policy
 from .escape import sanitize_html
 from .parallel import map_items
@@ -41,41 +44,75 @@ def page_url(rel: str) -> str:
     return rel.removesuffix("index.html")
 
 
+def process_content(content: str, url: str, terms: list[GlossaryTerm], names: list[str]) -> str:
+    """What Markdown made of a page, made safe, with its tables labelled and its terms marked."""
+    content = str(sanitize_html(content))
+    if url != GLOSSARY_URL:
+        # Table labels and glossary terms in one parse (large pages are mostly parsing).
+        return mark_terms(content, terms, names, "../" * url.count("/") + GLOSSARY_URL, label_tables=True)
+    return label_table_cells(content)
+
+
 def process_page(html: str, url: str, terms: list[GlossaryTerm], names: list[str]) -> str:
+    """The page with its content processed and its Content-Security-Policy set."""
+    return _process(html, url, terms, names)[0]
+
+
+def _process(html: str, url: str, terms: list[GlossaryTerm], names: list[str],
+             store: Store | None = None, glossary_key: str = "") -> tuple[str, str | None]:
+    """The processed page, and the cache key of its content (None: no cache, or no content)."""
     start = html.find(START)
     end = html.rfind(END)
+    k = None
     # First start and last end: whatever the page's content holds (a look-alike marker
     # included) lies between the theme's two markers, so all of it is sanitised.
     if start != -1 and end > start:
-        content = str(sanitize_html(html[start + len(START):end]))
-        if url != GLOSSARY_URL:
-            # Table labels and glossary terms in one parse (large pages are mostly parsing).
-            content = mark_terms(content, terms, names, "../" * url.count("/") + GLOSSARY_URL, label_tables=True)
-        else:
-            content = label_table_cells(content)
+        raw = html[start + len(START):end]
+        content = None
+        if store is not None:
+            # By everything the result is made of: the content, where the page is (links to
+            # the glossary are relative), the glossary, and the code (buildcache.key).
+            k = buildcache.key(url, glossary_key, raw)
+            cached = store.get(k)
+            content = cached.decode("utf-8") if cached is not None else None
+        if content is None:
+            content = process_content(raw, url, terms, names)
+            if store is not None:
+                store.put(k, content.encode("utf-8"))
         html = html[:start] + content + html[end + len(END):]
-    return with_policy(html)
+    return with_policy(html), k
 
 
-_JOB: tuple[Path, list[GlossaryTerm], list[str]] | None = None  # read by _process_file in workers
+def glossary_key(terms: list[GlossaryTerm], names: list[str]) -> str:
+    """The glossary as a cache key part: every term with its words, and the names kept whole."""
+    return json.dumps([[[t.term, t.expansion, t.explanation] for t in terms], names], ensure_ascii=False)
 
 
-def _process_file(path: Path) -> int:
-    """Process one page in place; 1 when it had content."""
-    site, terms, names = _JOB
+_JOB: tuple[Path, list[GlossaryTerm], list[str], Store | None, str] | None = None  # read by _process_file in workers
+
+
+def _process_file(path: Path) -> str | None:
+    """Process one page in place; its content's cache key ("" without a cache, None when it
+    had no content)."""
+    site, terms, names, store, gkey = _JOB
     html = path.read_text("utf-8")
-    out = process_page(html, page_url(path.relative_to(site).as_posix()), terms, names)
+    out, k = _process(html, page_url(path.relative_to(site).as_posix()), terms, names, store, gkey)
     if out != html:
         path.write_text(out, "utf-8")
-    return int(START in html)
+    if START not in html:
+        return None
+    return k or ""
 
 
 def run(site: Path, terms: list[GlossaryTerm], names: list[str], *, index: bool = True,
-        paths: Iterable[Path | str] | None = None) -> int:
+        paths: Iterable[Path | str] | None = None, cache: Path | None = None) -> int:
     """Process the pages of the built site in place; returns how many pages had content.
 
     `paths`: only these HTML files (absolute, or relative to `site`), for a rebuild that wrote
-    only some pages; the others were processed when they were written. Default: every page."""
+    only some pages; the others were processed when they were written. Default: every page.
+    `cache`: a folder kept between builds (rutinebok.buildcache), where each page's processed
+    content is stored by what it was made from; a page whose content the builder wrote as
+    before is not processed again."""
     site = Path(site)
     if paths is None:
         chosen = sorted(site.rglob("*.html"))
@@ -89,17 +126,23 @@ def run(site: Path, terms: list[GlossaryTerm], names: list[str], *, index: bool 
                 chosen.append(site / path.resolve().relative_to(site.resolve()))
         chosen = sorted(set(chosen))
     work = [path for path in chosen if not path.relative_to(site).as_posix().startswith(("pagefind/", "assets/"))]
+    store = None
+    if cache is not None:
+        buildcache.check_not_tracked(cache)
+        store = buildcache.Store(Path(cache) / "postbuild")
     global _JOB
-    _JOB = (site, terms, names)
+    _JOB = (site, terms, names, store, glossary_key(terms, names))
     try:
-        done = sum(map_items(_process_file, work))
+        keys = map_items(_process_file, work)
     finally:
         _JOB = None
+    if store is not None and paths is None:
+        store.keep_only({k for k in keys if k})
     if index:
         from .search_index import build as build_search_index
 
-        build_search_index(site)
-    return done
+        build_search_index(site, cache=cache)
+    return sum(1 for k in keys if k is not None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("site", type=Path)
     p.add_argument("--config", type=Path, default=Path("mkdocs.yml"))
     p.add_argument("--no-index", action="store_true", help="uten søkeindeksen")
+    p.add_argument("--no-cache", action="store_true",
+                   help="gjør alt på nytt uten hurtiglageret fra forrige bygg (extra.rutinebok.cache)")
     args = p.parse_args(argv)
     try:
         if not args.site.is_dir():
@@ -119,8 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     except SiteError as exc:
         print(f"feil: {exc}", file=sys.stderr)
         return 1
-    n = run(args.site, engine.renderer.glossary_terms(), engine.renderer.names_with_spaces(),
-            index=not args.no_index)
+    try:
+        n = run(args.site, engine.renderer.glossary_terms(), engine.renderer.names_with_spaces(),
+                index=not args.no_index, cache=None if args.no_cache else engine.project.cache_dir)
+    except buildcache.UntrustedCache as exc:
+        print(f"feil: {exc}", file=sys.stderr)
+        return 1
     print(f"{args.site}: {n} sider etterbehandlet")
     return 0
 

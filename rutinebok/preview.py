@@ -48,7 +48,7 @@ def _make(args) -> int:
             for rel, path in engine.build_pdfs(jobs=1).items():
                 (args.site / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, args.site / rel)
-        build_search_index(args.site)
+        build_search_index(args.site, cache=Project.from_mkdocs(args.config, serve=True).cache_dir)
     except Exception as exc:  # noqa: BLE001 (a missing PDF or index must not stop the preview, nor print a traceback)
         print(f"PDF-ene eller søkeindeksen ble ikke laget: {exc}", file=sys.stderr)
         return 1

@@ -38,11 +38,14 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 
+from . import buildcache
+from .buildcache import Folders, Store
 from .parallel import env_int, map_items, workers
 
 OUTPUT = "pagefind"
@@ -67,6 +70,7 @@ DROP = (".rb-edit", ".rb-edit-footer", ".rb-control", ".headerlink", "nav", "scr
         # A law's list of the routines that use it: their titles are found on their own pages.
         ".rb-used-in")
 SECTION_TAGS = {"h2", "h3"}
+HEADINGS = SECTION_TAGS | {"h1", "dt"}  # their text is the record's title, not its text
 INLINE = {"a", "abbr", "b", "strong", "i", "em", "span", "code", "mark", "small", "sub", "sup", "time", "q", "s", "u"}
 TEXT_SHOWN = 700  # the unfolded text the result excerpt is cut from (kept short: it is fetched per result)
 # How much a kind of page's text counts. Role pages repeat the routines' duties and the
@@ -122,9 +126,21 @@ WORD = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lower case, Norwegian letters to their plain spelling, other accents dropped."""
+    if text.isascii():  # most of the index's text: nothing to normalise
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).lower().translate(FOLD)
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    # The accents off: the text's decomposition (NFKD) without its combining marks, which is
+    # each character's decomposition without them (only marks are ever reordered), kept by
+    # character in a table (the index's text has a few hundred different characters).
+    new = [c for c in set(text) if ord(c) not in _PLAIN]
+    for c in new:
+        _PLAIN[ord(c)] = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
+    return text.translate(_PLAIN)
+
+
+_PLAIN: dict[int, str] = {n: chr(n) for n in range(128)}
 
 
 def words(text: str) -> list[str]:
@@ -222,18 +238,36 @@ def page_records(html: str, url: str) -> list[Record]:
     kind, body_weight, title_weight, section_weight = _kind(url)
     top = Record(url=url, title=title, page_title=title, kind=kind, terms=page_terms,
                  body_weight=body_weight, title_weight=title_weight, areas=areas or [EVERYWHERE])
+    records = _walk(body, top, section_weight)
+    if url.startswith(REPEATS) or url in LIST_PAGES:
+        return [top]
+    # A heading with no text of its own (only subsections) is not a result; its subsections are.
+    skip = CONTROL_SECTIONS | next((ids for prefix, ids in LISTS.items() if url.startswith(prefix)), set())
+    return [r for r in records if (r.text or r.terms or r is top) and r.url.rpartition("#")[2] not in skip]
+
+
+def _walk(body, top: Record, section_weight: float) -> list[Record]:
+    """The page's record and one per section, with their text: the content in document order,
+    where a heading with an id starts a section. `inside` counts the headings (and glossary
+    terms) open around an element: their text is a title, not text."""
     records = [top]
     current = top
     chunks: dict[int, list[str]] = {id(top): []}
-    # Walk the content in document order; a heading with an id starts a section record.
-    for el in body.iter():
+    inside = 0
+    for event, el in lxml.etree.iterwalk(body, events=("start", "end")):
         if not isinstance(el.tag, str):
             continue
+        heading = el.tag in HEADINGS
+        if event == "end":
+            inside -= heading
+            continue
+        parent_inside = inside > 0
+        inside += heading
         anchor = _anchor(el)
         if anchor:
             strong = el.xpath(".//strong") if el.tag == "div" else []
-            current = Record(url=f"{url}#{anchor}", title=_text(strong[0] if strong else el), page_title=title, kind=kind,
-                             body_weight=body_weight, title_weight=section_weight, is_section=True)
+            current = Record(url=f"{top.url}#{anchor}", title=_text(strong[0] if strong else el), page_title=top.title,
+                             kind=top.kind, body_weight=top.body_weight, title_weight=section_weight, is_section=True)
             records.append(current)
             chunks[id(current)] = []
             continue
@@ -246,20 +280,16 @@ def page_records(html: str, url: str) -> list[Record]:
         # flow). Block elements are separated by a space; inline ones («NAV» in an <abbr>
         # followed by «-kontoret») are not.
         gap = "" if el.tag in INLINE else " "
-        if el.text and not _inside_heading(el):
+        if el.text and not inside:
             chunks[id(current)].append(gap + el.text)
-        if el.tail and el.getparent() is not None and not _inside_heading(el.getparent()) \
+        if el.tail and el.getparent() is not None and not parent_inside \
                 and el.getparent().tag not in SECTION_TAGS:
             chunks[id(current)].append(gap + el.tail)
         elif gap:
             chunks[id(current)].append(" ")
     for r in records:
         r.text = " ".join("".join(chunks[id(r)]).split())
-    if url.startswith(REPEATS) or url in LIST_PAGES:
-        return [top]
-    # A heading with no text of its own (only subsections) is not a result; its subsections are.
-    skip = CONTROL_SECTIONS | next((ids for prefix, ids in LISTS.items() if url.startswith(prefix)), set())
-    return [r for r in records if (r.text or r.terms or r is top) and r.url.rpartition("#")[2] not in skip]
+    return records
 
 
 def _anchor(el) -> str | None:
@@ -272,14 +302,6 @@ def _anchor(el) -> str | None:
         found = [el.get("id")] if el.get("id") else el.xpath(".//*[@id]/@id")
         return found[0] if found else None
     return None
-
-
-def _inside_heading(el) -> bool:
-    while el is not None:
-        if el.tag in SECTION_TAGS or el.tag in ("h1", "dt"):
-            return True
-        el = el.getparent()
-    return False
 
 
 def site_pages(site: Path):
@@ -299,14 +321,37 @@ def collect(site: Path) -> list[Record]:
     return [r for page in collect_pages(site) for r in page]
 
 
-def collect_pages(site: Path) -> list[list[Record]]:
+def collect_pages(site: Path, store: Store | None = None) -> list[list[Record]]:
     """The records of every page: the page itself first, then its sections."""
-    return [records for records in map_items(_page_file, list(site_pages(site))) if records]
+    return [records for records, _ in _collect(site, store) if records]
 
 
-def _page_file(item: tuple[Path, str]) -> list[Record]:
+_STORE: Store | None = None  # read by _page_file in workers
+
+
+def _collect(site: Path, store: Store | None) -> list[tuple[list[Record], str]]:
+    """(records, cache key) of every page; with a store, a page whose HTML is as at an earlier
+    build is not parsed again."""
+    global _STORE
+    _STORE = store
+    try:
+        return map_items(_page_file, list(site_pages(site)))
+    finally:
+        _STORE = None
+
+
+def _page_file(item: tuple[Path, str]) -> tuple[list[Record], str]:
     path, url = item
-    return page_records(path.read_text(encoding="utf-8"), url)
+    html = path.read_bytes()
+    if _STORE is None:
+        return page_records(html.decode("utf-8"), url), ""
+    k = buildcache.key("records", url, html)
+    kept = _STORE.get_json(k)
+    if kept is not None:
+        return [Record(**r) for r in kept], k
+    records = page_records(html.decode("utf-8"), url)
+    _STORE.put_json(k, [asdict(r) for r in records])
+    return records, k
 
 
 def vocabulary(records: list[Record]) -> dict[str, dict[str, int]]:
@@ -321,24 +366,39 @@ def vocabulary(records: list[Record]) -> dict[str, dict[str, int]]:
     return shards
 
 
-def _write_index(pages: list[list[Record]], out: Path, areas: bool = False) -> None:
+def _write_index(pages: list[list[Record]], out: Path, areas: bool = False, folders: Folders | None = None,
+                 k: str | None = None) -> None:
     """Run the Pagefind binary over one small HTML file per site page. (Its Python API answers
     one file per 0.1 s, far too slow for a national site; the binary takes about 2.5 ms a page
-    on one core.)"""
+    on one core.) With `folders` (the build cache), an index of exactly these documents made
+    by an earlier build is copied instead: `k` names them (the pages' record keys), or else
+    the documents themselves do."""
     from pagefind.service import get_executable
 
+    documents = None
+    if folders is not None:
+        if k is None:
+            documents = [page_document(records, areas) for records in pages]
+            k = buildcache.key("pagefind", str(areas), *documents)
+        if folders.copy_out(k, out):
+            return
+    if documents is None:
+        documents = [page_document(records, areas) for records in pages]
     exe = get_executable()
     if exe is None:
         raise RuntimeError("finner ikke Pagefind (pip-pakken pagefind[bin]); kjør make install")
     with tempfile.TemporaryDirectory(prefix="rb-search-") as tmp:
         src = Path(tmp)
-        for n, records in enumerate(pages):
-            (src / f"{n}.html").write_text(page_document(records, areas), encoding="utf-8")
+        for n, document in enumerate(documents):
+            (src / f"{n}.html").write_text(document, encoding="utf-8")
         proc = subprocess.run([str(exe), "--site", str(src), "--output-path", str(out),
                                "--force-language", "is", "--quiet"],
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError("Pagefind feilet: " + (proc.stderr or proc.stdout).strip()[-500:])
+    if folders is not None:
+        folders.keep(k, out)
+    return
 
 
 def catalogue(pages: list[list[Record]]) -> list[list[Record]]:
@@ -386,10 +446,20 @@ def _routine_pages(pages: list[list[Record]]) -> int:
     return sum(1 for records in pages if records[0].url.startswith("/rutiner/") and records[0].url != "/rutiner/")
 
 
-def build(site: Path) -> dict:
-    """Index `site` in place. The new index is written beside the old one and swapped in."""
+def build(site: Path, cache: Path | None = None) -> dict:
+    """Index `site` in place. The new index is written beside the old one and swapped in.
+    `cache`: a folder kept between builds (rutinebok.buildcache): a page's records are kept by
+    its HTML, an index part by the documents it indexes, so a build after a small change
+    parses the pages that changed and runs Pagefind only for the parts they are in."""
     site = site.resolve()
-    pages = collect_pages(site)
+    store = folders = None
+    if cache is not None:
+        buildcache.check_not_tracked(cache)
+        store = Store(Path(cache) / "records")
+        folders = Folders(Path(cache) / "pagefind")
+    found = _collect(site, store)
+    pages = [records for records, _ in found if records]
+    keys = [k for records, k in found if records]  # each page's records' key in the cache ("" without)
     records = [r for page in pages for r in page]
     if not records:
         raise ValueError(f"{site}: fant ingen sider å lage søkeindeks av")
@@ -407,11 +477,15 @@ def build(site: Path) -> dict:
         if scoped:
             # Written apart and moved in after: no Pagefind run writes inside another's output.
             shutil.rmtree(parts, ignore_errors=True)
-            jobs = [(catalogue(pages), tmp, False)]
+            # The catalogue is known by its documents (a page's title and lead), a bundle by
+            # its pages' records: a change in a page's sections remakes only its bundles.
+            jobs = [(catalogue(pages), tmp, False, folders, None)]
             for n, members in enumerate(bundles):
                 chosen = set(members)
-                jobs.append(([records for records in pages if records[0].areas == [EVERYWHERE]
-                              or chosen.intersection(records[0].areas)], parts / str(n), True))
+                picked = [i for i, records in enumerate(pages) if records[0].areas == [EVERYWHERE]
+                          or chosen.intersection(records[0].areas)]
+                jobs.append(([pages[i] for i in picked], parts / str(n), True, folders,
+                             buildcache.key("bundle", *(keys[i] for i in picked))))
             # Pagefind indexes on one core: a run per core at a time; the first failure stops the rest.
             from concurrent.futures import ThreadPoolExecutor
 
@@ -426,15 +500,23 @@ def build(site: Path) -> dict:
             settings = {"areas": AREAS_BUNDLE + "/",
                         "bundle": {a: n for n, members in enumerate(bundles) for a in members}}
         else:
-            _write_index(pages, tmp)
+            _write_index(pages, tmp, folders=folders, k=buildcache.key("all", *keys))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(parts, ignore_errors=True)
         raise
     # What the search box needs to know: whether a municipality's pages have a search of their own.
+    # (Pagefind's own files may be links into the cache: only new names are written here.)
+    (tmp / "rb-search.json").unlink(missing_ok=True)
     (tmp / "rb-search.json").write_text(json.dumps(settings), encoding="utf-8")
-    shards = vocabulary(records)
-    (tmp / "vocab").mkdir(parents=True, exist_ok=True)
+    vocab_key = buildcache.key("vocab", *keys)
+    shards = store.get_json(vocab_key) if store is not None else None
+    if shards is None:
+        shards = vocabulary(records)
+        if store is not None:
+            store.put_json(vocab_key, shards)
+    shutil.rmtree(tmp / "vocab", ignore_errors=True)
+    (tmp / "vocab").mkdir(parents=True)
     for key, shard in shards.items():
         (tmp / "vocab" / f"{key}.json").write_text(json.dumps(shard, separators=(",", ":"), sort_keys=True),
                                                    encoding="utf-8")
@@ -445,6 +527,9 @@ def build(site: Path) -> dict:
         final.rename(old)
     tmp.rename(final)
     shutil.rmtree(old, ignore_errors=True)
+    if store is not None:
+        store.keep_only({k for _, k in found} | {vocab_key})
+        folders.keep_only(folders.used)
     return {"records": len(records), "pages": sum(1 for r in records if not r.is_section),
             "words": sum(len(s) for s in shards.values()), "scoped": scoped}
 

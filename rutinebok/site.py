@@ -48,6 +48,8 @@ class SiteSettings(base.Config):
     quick_exit_label = c.Type(str)
     pdf = c.Type(bool, default=True)
     pdf_cache = c.Type(str, default="build/pdf")
+    # What one build keeps for the next (rutinebok.buildcache): processed pages, search index parts.
+    cache = c.Type(str, default="build/cache")
 
 
 # `data` (the data folder) is also the name of the dict behind a Config, so it cannot be a class
@@ -129,6 +131,10 @@ class Project:
     @property
     def data_dir(self) -> Path:
         return self.root / os.environ.get("RUTINEBOK_DATA", self.settings["data"])
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / self.settings.cache
 
     @classmethod
     def from_mkdocs(cls, config_file: Path, *, serve: bool = False) -> Project:
@@ -248,12 +254,14 @@ class Engine:
     def build_pdfs(self, jobs: int | None = None) -> dict[str, Path]:
         """The routines' PDFs, made into the cache (incremental: the cache keeps a manifest, so
         unchanged routines are not rendered again), by their path on the site."""
+        from .buildcache import UntrustedCache, check_not_tracked
         from .pdf import PdfError, build_pdfs
 
         try:
+            check_not_tracked(self.pdf_cache)
             build_pdfs(self.project.data_dir, self.pdf_cache, site_url=self.public_url, today=self.project.today,
                        ds=self.ds, draft=self.project.draft, jobs=jobs)
-        except PdfError as exc:
+        except (PdfError, UntrustedCache) as exc:
             raise SiteError(f"PDF-ene ble ikke laget: {exc}") from None
         return {f"pdf/{rid}.pdf": self.pdf_cache / f"{rid}.pdf" for rid in self.ds.routines}
 

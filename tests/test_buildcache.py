@@ -1,0 +1,231 @@
+"""What one build keeps for the next (rutinebok.buildcache): the post-build pass and the search
+index do again only what changed, give exactly what a build without the cache gives, and never
+take anything from a cache folder that came with the repository."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rutinebok import buildcache, postbuild, search_index
+from rutinebok.buildcache import UntrustedCache
+from rutinebok.postbuild import END, START
+from rutinebok.terms import GlossaryTerm
+
+from .conftest import ROOT, build_site
+
+TERMS = [GlossaryTerm("NAV", "Arbeids- og velferdsforvaltningen", "Forklaring")]
+ATTACK = '<p>NAV hjelper.<img src=x onerror="alert(1)"><script>alert(2)</script></p>'
+
+
+def _site(folder: Path) -> Path:
+    pages = {"index.html": "<p>Forsiden: NAV.</p>",
+             "rutiner/a/index.html": "<h2 id='frist'>Frist</h2><p>NAV svarer innen 3 dager.</p>" + ATTACK,
+             "ordliste/index.html": "<dl><dt id='nav'>NAV</dt><dd>Forklaring</dd></dl>"}
+    for rel, content in pages.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('<html><head><meta http-equiv="Content-Security-Policy" content="\'rutinebok-policy\'">'
+                        f"<script>var x=1</script></head><body><article>{START}{content}{END}</article></body></html>",
+                        "utf-8")
+    return folder
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _counting(monkeypatch, module, name) -> list:
+    calls: list = []
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_a_page_processed_before_is_taken_from_the_cache_and_comes_out_the_same(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    plain = _site(tmp_path / "plain")
+    postbuild.run(plain, TERMS, [], index=False)
+    without = _files(plain)
+    first = _site(tmp_path / "first")
+    assert postbuild.run(first, TERMS, [], index=False, cache=cache) == 3
+    assert _files(first) == without
+    body = (first / "rutiner/a/index.html").read_text("utf-8")
+    assert "<script>alert" not in body and "onerror" not in body and 'class="rb-term"' in body
+
+    calls = _counting(monkeypatch, postbuild, "process_content")
+    second = _site(tmp_path / "second")
+    assert postbuild.run(second, TERMS, [], index=False, cache=cache) == 3
+    assert calls == [] and _files(second) == without
+
+    # Another glossary: every page's terms may differ, so every page is processed again.
+    third = _site(tmp_path / "third")
+    postbuild.run(third, [*TERMS, GlossaryTerm("frist", "", "Tiden man har")], [], index=False, cache=cache)
+    assert len(calls) == 3
+    # Other code (a new version of the pass or of nh3): processed again too.
+    monkeypatch.setattr(buildcache, "code_hash", lambda: "another version")
+    postbuild.run(_site(tmp_path / "fourth"), TERMS, [], index=False, cache=cache)
+    assert len(calls) == 6
+
+
+def test_the_cache_keeps_only_what_the_last_full_pass_used(tmp_path):
+    cache = tmp_path / "cache"
+    postbuild.run(_site(tmp_path / "a"), TERMS, [], index=False, cache=cache)
+    before = {p.name for p in (cache / "postbuild").rglob("*") if p.is_file()}
+    site = _site(tmp_path / "b")
+    page = site / "rutiner/a/index.html"
+    page.write_text(page.read_text("utf-8").replace("3 dager", "5 dager"), "utf-8")
+    postbuild.run(site, TERMS, [], index=False, cache=cache)
+    after = {p.name for p in (cache / "postbuild").rglob("*") if p.is_file()}
+    assert len(before) == len(after) == 3 and len(before & after) == 2
+    assert "5 dager" in page.read_text("utf-8")
+
+
+def test_a_cache_that_came_with_the_repository_stops_the_build(tmp_path):
+    """A pull request that adds a stored page (with a script) under the cache folder: the build
+    stops and says what to do; nothing is taken from the folder."""
+    repo = tmp_path / "repo"
+    site = _site(tmp_path / "site")
+    raw = (site / "rutiner/a/index.html").read_text("utf-8")
+    content = raw[raw.index(START) + len(START):raw.rindex(END)]
+    poisoned = buildcache.key("rutiner/a/", postbuild.glossary_key(TERMS, []), content)
+    stored = repo / "build" / "cache" / "postbuild" / poisoned[:2] / poisoned
+    stored.parent.mkdir(parents=True)
+    stored.write_text("<script>alert('cache')</script>", "utf-8")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.no"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-f", "build"], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    with pytest.raises(UntrustedCache, match="git rm -r --cached"):
+        postbuild.run(site, TERMS, [], index=False, cache=repo / "build" / "cache")
+    with pytest.raises(UntrustedCache):
+        search_index.build(site, cache=repo / "build" / "cache")
+    assert "alert('cache')" not in (site / "rutiner/a/index.html").read_text("utf-8")
+    # Made by a build (not tracked): used.
+    subprocess.run([*git, "rm", "-rq", "--cached", "build"], check=True)
+    postbuild.run(site, TERMS, [], index=False, cache=repo / "build" / "cache")
+    assert "alert('cache')" in (site / "rutiner/a/index.html").read_text("utf-8")
+
+
+def _repository_with(tmp_path: Path, rel: str) -> Path:
+    """A git repository holding one tracked file at `rel`, as a pull request would add it."""
+    repo = tmp_path / "repo"
+    path = repo / rel
+    path.parent.mkdir(parents=True)
+    path.write_text("<script>alert('cache')</script>", "utf-8")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.no"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-f", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    return repo
+
+
+def test_the_real_build_refuses_a_cache_folder_in_the_repository(tmp_path):
+    """Through mkdocs build: `extra.rutinebok.cache` (or the PDF cache) holding a tracked file
+    stops the build before a page is written."""
+    repo = _repository_with(tmp_path, "cache/postbuild/ab/abcd")
+    base = (ROOT / "mkdocs.yml").read_text("utf-8")
+    base = (base.replace("docs_dir: content", f"docs_dir: {ROOT / 'content'}")
+            .replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
+            .replace("module_name: macros/main", f"module_name: {ROOT / 'macros' / 'main'}"))
+    for setting in (f"cache: {repo / 'cache'}", f"pdf_cache: {repo / 'cache'}\n    cache: {tmp_path / 'own'}"):
+        config = base.replace("    data: data\n", f"    data: {ROOT / 'data'}\n    {setting}\n")
+        assert setting in config
+        (tmp_path / "mkdocs.yml").write_text(config, "utf-8")
+        out = tmp_path / "site"
+        done = build_site(out, config=tmp_path / "mkdocs.yml")
+        assert done.returncode != 0
+        assert "sjekket inn i git" in done.stderr and "Traceback" not in done.stderr
+        assert not (out / "index.html").exists()
+        assert sorted(p.name for p in (repo / "cache").rglob("*")) == ["ab", "abcd", "postbuild"]
+
+
+def _national(monkeypatch):
+    monkeypatch.setenv("RUTINEBOK_SEARCH_SCOPED_FROM", "1")
+    monkeypatch.setenv("RUTINEBOK_SEARCH_BUNDLE_PAGES", "1")
+
+
+def _words(folder: Path) -> bytes:
+    """The words of a Pagefind index (its gzipped word chunks, which hold them as text)."""
+    return b"".join(gzip.decompress(p.read_bytes()) for p in folder.rglob("*.pf_index"))
+
+
+def _not_pagefind(files: dict[str, bytes]) -> dict[str, bytes]:
+    """What the search box reads beside Pagefind's files (whose names and bytes vary between
+    runs of Pagefind over the same pages: it numbers them in the order its threads finish)."""
+    return {rel: data for rel, data in files.items() if rel == "rb-search.json" or rel.startswith("vocab/")}
+
+
+def test_the_search_index_of_unchanged_pages_is_copied_and_a_change_remakes_only_its_part(
+        site_dir, tmp_path, monkeypatch):
+    _national(monkeypatch)
+    site = tmp_path / "site"
+    shutil.copytree(site_dir, site)
+    shutil.rmtree(site / "pagefind")
+    cache = tmp_path / "cache"
+    without = tmp_path / "without"
+    shutil.copytree(site, without)
+    search_index.build(without)
+    search_index.build(site, cache=cache)
+    made = _files(site / "pagefind")
+    assert _not_pagefind(made) == _not_pagefind(_files(without / "pagefind"))
+    assert made.keys() - _not_pagefind(made).keys()
+    settings = json.loads(made["rb-search.json"])
+    assert len(set(settings["bundle"].values())) > 2
+
+    import pagefind.service
+
+    runs = _counting(monkeypatch, pagefind.service, "get_executable")
+    search_index.build(site, cache=cache)
+    assert runs == [] and _files(site / "pagefind") == made
+
+    # New words in a section of a Kristiansand routine: its bundle is made again, nothing else
+    # (the national catalogue holds only the page's title and lead).
+    page = site / "rutiner" / "kristiansand-nav-livsmestring" / "index.html"
+    html = page.read_text("utf-8")
+    at = html.index("</h2>") + len("</h2>")
+    page.write_text(html[:at] + "<p>Blåbærsyltetøy hver fredag.</p>" + html[at:], "utf-8")
+    search_index.build(site, cache=cache)
+    assert len(runs) == 1
+    now = _files(site / "pagefind")
+    bundle = str(settings["bundle"]["kristiansand-kommune"])
+    changed = {rel.split("/")[1] for rel in set(now) ^ set(made) if rel.startswith("omrade/")}
+    changed |= {rel.split("/")[1] for rel in set(now) & set(made) if rel.startswith("omrade/") and now[rel] != made[rel]}
+    assert changed == {bundle}
+    assert b"blabaersyltetoy" in _words(site / "pagefind" / "omrade" / bundle)
+    assert b"blabaersyltetoy" not in _words(site / "pagefind" / "omrade" / str(settings["bundle"]["moss-kommune"]))
+    assert b"blabaersyltetoy" in json.loads(now["vocab/bl.json"]).__repr__().encode()
+    # What a build without the cache makes of the same pages.
+    shutil.copyfile(page, without / "rutiner" / "kristiansand-nav-livsmestring" / "index.html")
+    search_index.build(without)
+    assert _not_pagefind(_files(without / "pagefind")) == _not_pagefind(now)
+    assert _words(without / "pagefind" / "omrade" / bundle) == _words(site / "pagefind" / "omrade" / bundle)
+
+
+def test_a_build_with_the_cache_gives_the_site_a_build_without_it_gives(tmp_path):
+    """The whole seed site through mkdocs build, twice with a cache: the second (all from the
+    cache) is the first, byte for byte."""
+    config = (ROOT / "mkdocs.yml").read_text("utf-8")
+    config = (config.replace("docs_dir: content", f"docs_dir: {ROOT / 'content'}")
+              .replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
+              .replace("module_name: macros/main", f"module_name: {ROOT / 'macros' / 'main'}")
+              .replace("    data: data\n", f"    data: {ROOT / 'data'}\n    cache: {tmp_path / 'cache'}\n"))
+    (tmp_path / "mkdocs.yml").write_text(config, "utf-8")
+    sites = []
+    for n in range(2):
+        out = tmp_path / f"site{n}"
+        done = build_site(out, config=tmp_path / "mkdocs.yml")
+        assert done.returncode == 0, done.stderr
+        sites.append(_files(out))
+    assert sites[0] == sites[1]
+    assert any((tmp_path / "cache" / "postbuild").rglob("*")) and any((tmp_path / "cache" / "pagefind").iterdir())
