@@ -108,6 +108,21 @@ class Store:
             tmp.write_bytes(data)
             os.replace(tmp, path)
 
+    def get_file(self, name: str) -> bytes | None:
+        """A named file of the store's own (not by key)."""
+        try:
+            return (self.folder / name).read_bytes()
+        except OSError:
+            return None
+
+    def put_file(self, name: str, data: bytes) -> None:
+        path = self.folder / name
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+
     def get_json(self, k: str):
         data = self.get(k)
         if data is None:

@@ -20,8 +20,11 @@ in the set now or at the last build.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from .buildcache import Store
 from .index import ENTITY_KINDS
 
 Key = tuple[str, str]
@@ -39,9 +42,9 @@ class Memo:
     texts: dict[str, str] = field(default_factory=dict)  # data file -> its text
     owners: dict[str, Key] = field(default_factory=dict)  # data file -> (kind, id), or ("single", name)
     refs: dict[Key, frozenset[Key]] = field(default_factory=dict)  # entity -> entities it refers to
-    findings: dict[str, tuple] = field(default_factory=dict)  # data file -> what the checks said of it
+    findings: dict[str, str] = field(default_factory=dict)  # data file -> what the checks said of it
     rules: dict[Key, dict[str, str]] = field(default_factory=dict)  # routine -> time rules it states
-    context: tuple = ()
+    context: str = ""
     pages: dict[str, str] = field(default_factory=dict)
     deps: dict[str, frozenset] = field(default_factory=dict)  # page -> the entities it showed
     made: set[str] = field(default_factory=set)  # pages made by the last call (the rest were kept)
@@ -58,19 +61,25 @@ def _owners(ds) -> dict[str, Key]:
     return out
 
 
-def _findings(findings) -> dict[str, tuple]:
+def _findings(findings) -> dict[str, str]:
+    """What the checks said of each file, as text to compare (and to keep between builds)."""
     out: dict[str, list] = {}
     for f in findings:
         out.setdefault(f.file, []).append((f.code, f.severity, f.message, f.path, f.line, f.column, f.hint))
-    return {file: tuple(sorted(items)) for file, items in out.items()}
+    return {file: repr(tuple(sorted(items, key=repr))) for file, items in out.items()}
 
 
-def _context(renderer) -> tuple:
+def _context(renderer) -> str:
+    """Everything beside the data that reaches many pages, as text: the day, the settings, the
+    signed copies, which national pages are compact (that decides links on many pages), and
+    the engine's code and templates (buildcache.code_hash)."""
+    from .buildcache import code_hash
+
     opt = renderer.opt
     signed = tuple(sorted((rid, repr(copies)) for rid, copies in renderer.signed.items()))
-    agg = renderer.aggregates  # which national pages are compact decides links on many pages
-    return (opt.today, opt.edit_base, opt.site_name, bool(renderer.pdf), signed,
-            agg.deadlines_compact, agg.calendar_compact)
+    agg = renderer.aggregates
+    return repr((opt.today.isoformat(), opt.edit_base, opt.site_name, bool(renderer.pdf), signed,
+                 agg.deadlines_compact, agg.calendar_compact, code_hash()))
 
 
 def affected(memo: Memo, renderer, texts: dict[str, str], owners: dict[str, Key],
@@ -172,3 +181,39 @@ def pages(renderer, memo: Memo | None) -> dict[str, str]:
     memo.texts, memo.owners, memo.refs, memo.findings, memo.rules = texts, owners, refs, findings, rules
     memo.context, memo.pages, memo.made = _context(renderer), out, made
     return out
+
+
+# --------------------------------------------------------------------------- between builds
+
+MEMO_FILE = "pages.json"
+
+
+def save(memo: Memo, folder: Path) -> None:
+    """The memo as JSON in the build cache (rutinebok.buildcache), for the next build: only what
+    a later `pages` compares and keeps (texts, owners, references, findings, rules, context,
+    pages and their sets). Written whole or not at all."""
+    data = {"texts": memo.texts, "owners": memo.owners, "refs": [[k, sorted(v)] for k, v in memo.refs.items()],
+            "findings": memo.findings, "rules": [[k, v] for k, v in memo.rules.items()],
+            "context": memo.context, "pages": memo.pages, "deps": {p: sorted(v) for p, v in memo.deps.items()}}
+    Store(folder).put_file(MEMO_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def load(folder: Path) -> Memo:
+    """The memo an earlier build saved, or an empty one (all pages are made) when there is none
+    or it cannot be read."""
+    raw = Store(folder).get_file(MEMO_FILE)
+    if raw is None:
+        return Memo()
+    try:
+        data = json.loads(raw)
+
+        def key(value) -> Key:
+            return (str(value[0]), str(value[1]))
+
+        return Memo(texts=dict(data["texts"]), owners={f: key(k) for f, k in data["owners"].items()},
+                    refs={key(k): frozenset(key(r) for r in v) for k, v in data["refs"]},
+                    findings=dict(data["findings"]), rules={key(k): dict(v) for k, v in data["rules"]},
+                    context=str(data["context"]), pages=dict(data["pages"]),
+                    deps={p: frozenset(key(r) for r in v) for p, v in data["deps"].items()})
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return Memo()

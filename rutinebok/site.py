@@ -223,15 +223,28 @@ class Engine:
 
     def pages(self, memo=None) -> dict[str, str]:
         """The generated Markdown pages by path in the docs tree. With the memo of the last
-        build (rutinebok.incremental.Memo, kept by `make serve`), only the pages a change can
-        reach are made again."""
+        build (rutinebok.incremental.Memo, kept by `make serve`, or else read from the build
+        cache), only the pages a change can reach are made again."""
+        from . import incremental
+        from .buildcache import UntrustedCache, check_not_tracked
         from .helpseeker import PathError
-        from .incremental import pages
 
+        # A build (not `make serve`, which keeps its memo in memory) starts from the memo the
+        # last build left in the build cache: a page no change reaches is not made again.
+        kept = memo is None
+        if kept:
+            try:
+                check_not_tracked(self.project.cache_dir)
+            except UntrustedCache as exc:
+                raise SiteError(str(exc)) from None
+            memo = incremental.load(self.project.cache_dir)
         try:
-            return pages(self.renderer, memo)
+            made = incremental.pages(self.renderer, memo)
         except PathError as err:
             raise SiteError(f"{err}; nettstedet ble ikke bygget, og forrige versjon er urørt") from None
+        if kept:
+            incremental.save(memo, self.project.cache_dir)
+        return made
 
     def files(self, *, pdf: bool | None = None) -> dict[str, bytes | Path]:
         """The generated files beside the pages: diagrams, the calendar, PDFs and signed copies

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,14 +36,21 @@ def renderer(data: Path, cache: LoadCache | None = None) -> SiteRenderer:
 
 
 class Loop:
-    """A serve session: one load cache and one memo across rebuilds."""
+    """A serve session: one load cache and one memo across rebuilds. With `kept` (a build
+    cache folder): builds in processes of their own, each starting from the memo the last one
+    saved there (what `make build` does)."""
 
-    def __init__(self, data: Path):
-        self.data, self.cache, self.memo = data, LoadCache(), incremental.Memo()
+    def __init__(self, data: Path, kept: Path | None = None):
+        self.data, self.cache, self.memo, self.kept = data, LoadCache(), incremental.Memo(), kept
         self.rebuild()
 
     def rebuild(self) -> dict[str, str]:
-        return incremental.pages(renderer(self.data, self.cache), self.memo)
+        if self.kept is None:
+            return incremental.pages(renderer(self.data, self.cache), self.memo)
+        self.memo = incremental.load(self.kept)
+        made = incremental.pages(renderer(self.data), self.memo)
+        incremental.save(self.memo, self.kept)
+        return made
 
     def check(self) -> set[str]:
         """Rebuild; the pages equal a build from scratch. Returns the pages made again."""
@@ -88,8 +96,9 @@ def _party_org(data: Path) -> tuple[Path, str]:
     raise AssertionError("no routine with two parties")
 
 
-def test_seed_edits_match_a_build_from_scratch(seed_data: Path):
-    loop = Loop(seed_data)
+@pytest.mark.parametrize("kept", [False, True], ids=["serve", "build"])
+def test_seed_edits_match_a_build_from_scratch(seed_data: Path, tmp_path: Path, kept: bool):
+    loop = Loop(seed_data, tmp_path / "cache" if kept else None)
     total = len(loop.memo.pages)
     routine, org_id = _party_org(seed_data)
     org = seed_data / "organisations" / f"{org_id}.yml"
@@ -150,8 +159,9 @@ def _replace_rule_value(value, rule_id: str, new: str):
     return value
 
 
-def test_added_and_removed_files(seed_data: Path):
-    loop = Loop(seed_data)
+@pytest.mark.parametrize("kept", [False, True], ids=["serve", "build"])
+def test_added_and_removed_files(seed_data: Path, tmp_path: Path, kept: bool):
+    loop = Loop(seed_data, tmp_path / "cache" if kept else None)
     routine = min((seed_data / "routines").glob("*.yml"))
     copy = seed_data / "routines" / "kopi-av-rutinen.yml"
     shutil.copyfile(routine, copy)
@@ -163,8 +173,9 @@ def test_added_and_removed_files(seed_data: Path):
     assert "rutiner/kopi-av-rutinen.md" not in loop.memo.pages
 
 
-def test_an_edit_far_away_keeps_other_pages(corpus: Path):
-    loop = Loop(corpus)
+@pytest.mark.parametrize("kept", [False, True], ids=["serve", "build"])
+def test_an_edit_far_away_keeps_other_pages(corpus: Path, tmp_path: Path, kept: bool):
+    loop = Loop(corpus, tmp_path / "cache" if kept else None)
     first = min((corpus / "routines").glob("*.yml"))
     before = dict(loop.memo.pages)
     original = first.read_text("utf-8")
@@ -303,3 +314,20 @@ def _whole_feed_without_url(rr: SiteRenderer) -> bytes:
     for ev in cal.walk("VEVENT"):
         del ev["url"]
     return cal.to_ical()
+
+
+def test_a_kept_memo_of_other_code_or_another_day_makes_every_page(seed_data: Path, tmp_path: Path, monkeypatch):
+    """The memo a build keeps is only used by the same engine on the same day: other code (or
+    templates), another day, a damaged file: every page is made."""
+    from rutinebok import buildcache
+
+    kept = tmp_path / "cache"
+    loop = Loop(seed_data, kept)
+    total = len(loop.memo.pages)
+    assert len(loop.check()) < total
+    monkeypatch.setattr(buildcache, "code_hash", lambda: "other code")
+    assert len(loop.check()) == total
+    (kept / incremental.MEMO_FILE).write_text('{"texts": {}, "pages": [', "utf-8")
+    assert len(loop.check()) == total
+    monkeypatch.setattr(sys.modules[__name__], "TODAY", TODAY + dt.timedelta(days=1))
+    assert len(loop.check()) == total
