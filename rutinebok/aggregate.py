@@ -262,12 +262,14 @@ class Aggregates:
     def page_makers(self) -> dict[str, tuple[frozenset, Callable[[], str]]]:
         """Each per-area page: the entities it shows (its routines, and every organisation, for
         the names of actors and places; see rutinebok.incremental) and how to make it."""
+        from .incremental import Shows
+
         out: dict[str, tuple[frozenset, Callable[[], str]]] = {}
         rr = self.rr
         # The organisations name the actors in the rows and the places in the headings.
         orgs = frozenset(("organisations", i) for i in rr.ds.organisations)
         for g in self.area_groups:
-            deps = orgs | {("routines", r.id) for r in g.routines}
+            deps = Shows(orgs, frozenset(("routines", r.id) for r in g.routines))
             if self.deadlines_compact:
                 out[f"omrade/{g.key}/frister.md"] = (deps, lambda g=g: rr.render(
                     "area_deadlines.md.j2", base="../../", group=g))

@@ -20,9 +20,11 @@ in the set now or at the last build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from .buildcache import Store
 from .index import ENTITY_KINDS
@@ -39,14 +41,14 @@ EVERYWHERE = frozenset({"roles"})
 class Memo:
     """What the last build was made from, and the pages it made."""
 
-    texts: dict[str, str] = field(default_factory=dict)  # data file -> its text
+    texts: dict[str, str] = field(default_factory=dict)  # data file -> its text's SHA-256
     owners: dict[str, Key] = field(default_factory=dict)  # data file -> (kind, id), or ("single", name)
     refs: dict[Key, frozenset[Key]] = field(default_factory=dict)  # entity -> entities it refers to
     findings: dict[str, str] = field(default_factory=dict)  # data file -> what the checks said of it
     rules: dict[Key, dict[str, str]] = field(default_factory=dict)  # routine -> time rules it states
     context: str = ""
     pages: dict[str, str] = field(default_factory=dict)
-    deps: dict[str, frozenset] = field(default_factory=dict)  # page -> the entities it showed
+    deps: dict[str, frozenset | _Parts] = field(default_factory=dict)  # page -> the entities it showed
     made: set[str] = field(default_factory=set)  # pages made by the last call (the rest were kept)
 
 
@@ -157,7 +159,7 @@ def pages(renderer, memo: Memo | None) -> dict[str, str]:
     if memo is None:
         return {path: make() for path, (_, make) in makers.items()}
     ds = renderer.ds
-    texts = {rel: source.text for rel, source in ds.files.items()}
+    texts = {rel: hashlib.sha256(source.text.encode()).hexdigest() for rel, source in ds.files.items()}
     owners = _owners(ds)
     findings = _findings(renderer.findings)
     hit, refs, rules, changed = affected(memo, renderer, texts, owners, findings)
@@ -169,7 +171,8 @@ def pages(renderer, memo: Memo | None) -> dict[str, str]:
             # A page of several entities (a role's duties, a municipality's pages): made again
             # when one of them, now or at the last build, changed. Its set names every entity
             # whose words it shows, so a neighbour's change counts only when it is in the set.
-            remake = changed is None or bool((key | memo.deps.get(path, frozenset())) & changed)
+            remake = (changed is None or not changed.isdisjoint(key)
+                      or not memo.deps.get(path, frozenset()).isdisjoint(changed))
         else:
             remake = hit is None or key is None or key in hit or key[0] in ALWAYS
         if remake or path not in memo.pages:
@@ -185,16 +188,53 @@ def pages(renderer, memo: Memo | None) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- between builds
 
+
+class Shows(frozenset):
+    """The entities a page shows, made of parts (kept apart so a memo can store a part that many
+    pages share once)."""
+
+    parts: tuple[frozenset, ...]
+
+    def __new__(cls, *parts: frozenset) -> Self:
+        self = super().__new__(cls, frozenset().union(*parts))
+        self.parts = parts
+        return self
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A page's set as a kept memo has it: only asked whether a change touches it."""
+
+    parts: tuple[frozenset, ...]
+
+    def isdisjoint(self, other) -> bool:
+        return all(part.isdisjoint(other) for part in self.parts)
+
+
 MEMO_FILE = "pages.json"
 
 
 def save(memo: Memo, folder: Path) -> None:
     """The memo as JSON in the build cache (rutinebok.buildcache), for the next build: only what
     a later `pages` compares and keeps (texts, owners, references, findings, rules, context,
-    pages and their sets). Written whole or not at all."""
+    pages and their sets). Written whole or not at all. A page's set is written as the parts
+    it was made of (Shows), each part once: every municipality's page shows every organisation."""
+    parts: dict[int, int] = {}
+    table: list[list] = []
+
+    def part_ids(value) -> list[int]:
+        out = []
+        for part in getattr(value, "parts", (value,)):
+            if id(part) not in parts:
+                parts[id(part)] = len(table)
+                table.append(sorted(part))
+            out.append(parts[id(part)])
+        return out
+
     data = {"texts": memo.texts, "owners": memo.owners, "refs": [[k, sorted(v)] for k, v in memo.refs.items()],
             "findings": memo.findings, "rules": [[k, v] for k, v in memo.rules.items()],
-            "context": memo.context, "pages": memo.pages, "deps": {p: sorted(v) for p, v in memo.deps.items()}}
+            "context": memo.context, "pages": memo.pages,
+            "deps": {p: part_ids(v) for p, v in memo.deps.items()}, "parts": table}
     Store(folder).put_file(MEMO_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
 
@@ -206,6 +246,7 @@ def load(folder: Path) -> Memo:
         return Memo()
     try:
         data = json.loads(raw)
+        parts = [frozenset((str(k), str(i)) for k, i in part) for part in data["parts"]]
 
         def key(value) -> Key:
             return (str(value[0]), str(value[1]))
@@ -214,6 +255,6 @@ def load(folder: Path) -> Memo:
                     refs={key(k): frozenset(key(r) for r in v) for k, v in data["refs"]},
                     findings=dict(data["findings"]), rules={key(k): dict(v) for k, v in data["rules"]},
                     context=str(data["context"]), pages=dict(data["pages"]),
-                    deps={p: frozenset(key(r) for r in v) for p, v in data["deps"].items()})
+                    deps={p: _Parts(tuple(parts[i] for i in v)) for p, v in data["deps"].items()})
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return Memo()

@@ -658,6 +658,7 @@ class SiteRenderer:
         country or for no known place, every organisation (contacts, emergency numbers, names of
         places) and every decision tree and checklist (see rutinebok.incremental)."""
         from .areas import NATIONAL, UNKNOWN
+        from .incremental import Shows
 
         areas = self.aggregates.areas  # one Areas per renderer: it caches what serves where
         national, unknown = areas.everywhere(NATIONAL), areas.everywhere(UNKNOWN)
@@ -681,7 +682,8 @@ class SiteRenderer:
                                emergency=emergency)
 
         for a in chosen:
-            out[f"omrade/{a.id}.md"] = (shared | {("routines", r.id) for r in a.routines}, lambda a=a: page(a))
+            out[f"omrade/{a.id}.md"] = (Shows(shared, frozenset(("routines", r.id) for r in a.routines)),
+                                        lambda a=a: page(a))
         return out
 
     @staticmethod

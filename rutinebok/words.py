@@ -9,9 +9,10 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date
 
-LOCALE = "nb_NO"
+LOCALE = Locale.parse("nb_NO")  # parsed once (babel parses a name again on every call)
 
 # (singular, plural) per unit
 _UNITS = {

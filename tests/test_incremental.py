@@ -331,3 +331,20 @@ def test_a_kept_memo_of_other_code_or_another_day_makes_every_page(seed_data: Pa
     assert len(loop.check()) == total
     monkeypatch.setattr(sys.modules[__name__], "TODAY", TODAY + dt.timedelta(days=1))
     assert len(loop.check()) == total
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["serve", "build"])
+def test_a_routine_that_leaves_a_municipality_leaves_its_page(seed_data: Path, tmp_path: Path, kept: bool):
+    """A party of a new kind narrows where the routine applies (rutinebok.areas): the pages of
+    the municipalities it left are made again without it, also from a memo an earlier build kept."""
+    loop = Loop(seed_data, tmp_path / "cache" if kept else None)
+    assert "moss-krisesenter-nav" in loop.memo.pages["omrade/moss-kommune.md"]
+    def narrow(d):
+        d["parties"].append("valer-kommune")
+        d["signing"]["signatories"].append({"party": "valer-kommune"})
+
+    edit(seed_data / "routines" / "moss-krisesenter-nav.yml", narrow)
+    made = loop.check()
+    assert "omrade/moss-kommune.md" in made
+    assert "moss-krisesenter-nav" not in loop.memo.pages["omrade/moss-kommune.md"]
+    assert "moss-krisesenter-nav" in loop.memo.pages["omrade/valer-kommune.md"]
