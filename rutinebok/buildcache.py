@@ -27,7 +27,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 # The libraries whose output the stored results are made of.
-LIBRARIES = ("nh3", "lxml", "pagefind", "pagefind-bin")
+LIBRARIES = ("nh3", "lxml", "pagefind", "pagefind-bin", "PyYAML")
 
 
 class UntrustedCache(Exception):
@@ -57,32 +57,31 @@ def key(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
-def tracked_files(folder: Path) -> list[str]:
-    """Files under `folder` that git tracks; raises UntrustedCache when git cannot tell."""
+def tracked_files(folder: Path) -> list[str] | None:
+    """Files under `folder` that git tracks; None when git cannot tell (no git here)."""
     folder = Path(folder)
     probe = folder if folder.is_dir() else next((p for p in folder.parents if p.is_dir()), Path("/"))
     try:
         done = subprocess.run(["git", "-C", str(probe), "ls-files", "-z", "--", str(folder.resolve())],
                               capture_output=True, check=False, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
-        raise UntrustedCache(f"{folder}: git finnes ikke, så det kan ikke sjekkes at hurtiglageret ikke kommer "
-                             "fra repoet; bygget bruker det ikke") from None
+        return None
     if done.returncode != 0:
         # Not inside a repository: nothing there came from one.
-        if b"not a git repository" in done.stderr:
-            return []
-        raise UntrustedCache(f"{folder}: git ls-files feilet ({done.stderr.decode(errors='replace').strip()[:200]})")
+        return [] if b"not a git repository" in done.stderr else None
     return [name for name in done.stdout.decode(errors="replace").split("\0") if name]
 
 
-def check_not_tracked(folder: Path) -> None:
-    """Stop with a clear message when the repository holds files in a cache folder."""
+def check_not_tracked(folder: Path) -> bool:
+    """Stop with a clear message when the repository holds files in a cache folder. False when
+    git cannot tell (the cache is then not used), True when the folder is the build's own."""
     found = tracked_files(folder)
     if found:
         shown = ", ".join(found[:3]) + (f" og {len(found) - 3} til" if len(found) > 3 else "")
         raise UntrustedCache(f"{folder}: hurtiglageret inneholder filer som er sjekket inn i git ({shown}). "
                              "Et hurtiglager lages av bygget og skal aldri ligge i repoet: fjern filene med "
                              f"`git rm -r --cached {folder}` og legg mappen i .gitignore")
+    return found is not None
 
 
 class Store:
@@ -188,3 +187,40 @@ def _link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+class Table:
+    """Small JSON values by key in one file (folder/name), read once and written back with only
+    the keys this build asked for or added (when that changed anything)."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.path = Path(folder) / name
+        self.values: dict = {}
+        self.used: set[str] = set()
+        self.changed = False
+        raw = Store(folder).get_file(name)
+        if raw is not None:
+            try:
+                values = json.loads(raw)
+            except ValueError:
+                values = None
+            if isinstance(values, dict):
+                self.values = values
+
+    def get(self, k: str):
+        value = self.values.get(k)
+        if value is not None:
+            self.used.add(k)
+        return value
+
+    def put(self, k: str, value) -> None:
+        self.values[k] = value
+        self.used.add(k)
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed and self.used == set(self.values):
+            return
+        kept = {k: self.values[k] for k in self.used}
+        Store(self.path.parent).put_file(self.path.name, json.dumps(kept, ensure_ascii=False,
+                                                                    separators=(",", ":")).encode())

@@ -427,8 +427,11 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int] | None:
     return None
 
 
-def read_yaml(path: Path, rel: str) -> SourceFile:
-    """Read one file safely. Raises DataError with a positioned finding on any problem."""
+def read_yaml(path: Path, rel: str, parsed=None) -> SourceFile:
+    """Read one file safely. Raises DataError with a positioned finding on any problem.
+    `parsed` (a rutinebok.buildcache.Table): the plain data of files read by earlier builds, by
+    their text; a file read before is not parsed again (its data is JSON: text, numbers,
+    true/false, null, lists and tables; dates stay text)."""
     try:
         raw = safefiles.read_bytes(path, MAX_FILE_BYTES)
     except safefiles.UnsafeFile as exc:
@@ -452,9 +455,19 @@ def read_yaml(path: Path, rel: str) -> SourceFile:
     if deep:
         _fail(rel, "RB055", f"verdiene er nøstet mer enn {MAX_DEPTH} nivåer inn i hverandre; "
               "det er ikke en datafil", *deep, hint="sjekk klammeparentesene [ ] og { } og innrykket")
+    k = None
+    if parsed is not None:
+        from .buildcache import key
+
+        k = key("yaml", text)
+        data = parsed.get(k)
+        if isinstance(data, dict):
+            return SourceFile(rel, None, data, text)
     try:
         data = _fast_load(text)
         if isinstance(data, dict):
+            if k is not None:  # the reader makes only what JSON gives back exactly (_StrictConstructor)
+                parsed.put(k, data)
             return SourceFile(rel, None, data, text)
     except (yaml.YAMLError, _Refused, ValueError, TypeError, RecursionError):
         pass  # the positioned reader below finds and explains the problem
@@ -748,7 +761,7 @@ class LoadCache:
 
 
 def load_dataset(data_dir: Path, report: Report, display_base: Path | None = None,
-                 cache: LoadCache | None = None) -> Dataset:
+                 cache: LoadCache | None = None, parsed=None) -> Dataset:
     """Load every file under data_dir. Findings go to `report`; bad files are left out.
     With a cache, a file unchanged since the last load is not read again."""
     # Loading makes many small objects that all stay alive; with the cyclic collector on,
@@ -757,14 +770,15 @@ def load_dataset(data_dir: Path, report: Report, display_base: Path | None = Non
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_dataset(data_dir, report, display_base, cache)
+        return _load_dataset(data_dir, report, display_base, cache, parsed)
     finally:
         if enabled:
             gc.enable()
         gc.freeze()  # the data set lives on; later collections need not walk it
 
 
-def _load_dataset(data_dir: Path, report: Report, display_base: Path | None, cache: LoadCache | None) -> Dataset:
+def _load_dataset(data_dir: Path, report: Report, display_base: Path | None, cache: LoadCache | None,
+                  parsed) -> Dataset:
     base = display_base if display_base is not None else data_dir.parent
     ds = Dataset(root=data_dir)
     if not data_dir.is_dir():
@@ -797,7 +811,7 @@ def _load_dataset(data_dir: Path, report: Report, display_base: Path | None, cac
             source, entity, found = hit
         else:
             try:
-                source = read_yaml(path, rel)
+                source = read_yaml(path, rel, parsed)
                 entity = validate(source, kind.model)
             except DataError as exc:
                 report.extend(exc.findings)

@@ -127,8 +127,7 @@ def run(site: Path, terms: list[GlossaryTerm], names: list[str], *, index: bool 
         chosen = sorted(set(chosen))
     work = [path for path in chosen if not path.relative_to(site).as_posix().startswith(("pagefind/", "assets/"))]
     store = None
-    if cache is not None:
-        buildcache.check_not_tracked(cache)
+    if cache is not None and buildcache.check_not_tracked(cache):
         store = buildcache.Store(Path(cache) / "postbuild")
     global _JOB
     _JOB = (site, terms, names, store, glossary_key(terms, names))

@@ -453,8 +453,7 @@ def build(site: Path, cache: Path | None = None) -> dict:
     parses the pages that changed and runs Pagefind only for the parts they are in."""
     site = site.resolve()
     store = folders = None
-    if cache is not None:
-        buildcache.check_not_tracked(cache)
+    if cache is not None and buildcache.check_not_tracked(cache):
         store = Store(Path(cache) / "records")
         folders = Folders(Path(cache) / "pagefind")
     found = _collect(site, store)

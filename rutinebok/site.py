@@ -132,9 +132,17 @@ class Project:
     def data_dir(self) -> Path:
         return self.root / os.environ.get("RUTINEBOK_DATA", self.settings["data"])
 
-    @property
-    def cache_dir(self) -> Path:
-        return self.root / self.settings.cache
+    @cached_property
+    def cache_dir(self) -> Path | None:
+        """The build cache (extra.rutinebok.cache, rutinebok.buildcache), or None when git cannot
+        tell whether it came with the repository. One with tracked files stops the build."""
+        from .buildcache import UntrustedCache, check_not_tracked
+
+        folder = self.root / self.settings.cache
+        try:
+            return folder if check_not_tracked(folder) else None
+        except UntrustedCache as exc:
+            raise SiteError(str(exc)) from None
 
     @classmethod
     def from_mkdocs(cls, config_file: Path, *, serve: bool = False) -> Project:
@@ -174,13 +182,20 @@ class Engine:
     def __init__(self, project: Project, log=None, load_cache=None, shown: set[str] | None = None):
         """`shown`: the warnings the last build of the same `make serve` logged (updated here);
         only the others are logged (an editor saw the same warnings after every save)."""
+        from .buildcache import Table
         from .checks import run_checks
         from .findings import Report
         from .load import load_dataset
 
         self.project = project
         report = Report()
-        self.ds = load_dataset(project.data_dir, report, display_base=project.root, cache=load_cache)
+        # The plain data of every file an earlier build read, by its text (rutinebok.buildcache;
+        # the plugin checked before that the cache is not the repository's).
+        parsed = Table(project.cache_dir, "yaml.json") if project.cache_dir is not None else None
+        self.ds = load_dataset(project.data_dir, report, display_base=project.root, cache=load_cache,
+                               parsed=parsed)
+        if parsed is not None:
+            parsed.save()
         if not self.ds.failed_files:
             report.extend(run_checks(self.ds, project.today))
         self.report = report
@@ -226,17 +241,12 @@ class Engine:
         build (rutinebok.incremental.Memo, kept by `make serve`, or else read from the build
         cache), only the pages a change can reach are made again."""
         from . import incremental
-        from .buildcache import UntrustedCache, check_not_tracked
         from .helpseeker import PathError
 
         # A build (not `make serve`, which keeps its memo in memory) starts from the memo the
         # last build left in the build cache: a page no change reaches is not made again.
-        kept = memo is None
+        kept = memo is None and self.project.cache_dir is not None
         if kept:
-            try:
-                check_not_tracked(self.project.cache_dir)
-            except UntrustedCache as exc:
-                raise SiteError(str(exc)) from None
             memo = incremental.load(self.project.cache_dir)
         try:
             made = incremental.pages(self.renderer, memo)

@@ -229,3 +229,40 @@ def test_a_build_with_the_cache_gives_the_site_a_build_without_it_gives(tmp_path
         sites.append(_files(out))
     assert sites[0] == sites[1]
     assert any((tmp_path / "cache" / "postbuild").rglob("*")) and any((tmp_path / "cache" / "pagefind").iterdir())
+
+
+def test_data_files_read_before_are_not_parsed_again_and_give_the_same_data(tmp_path, monkeypatch):
+    from rutinebok import load
+    from rutinebok.buildcache import Table
+    from rutinebok.findings import Report
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    cache = tmp_path / "cache"
+
+    def dataset(parsed):
+        report = Report()
+        ds = load.load_dataset(data, report, parsed=parsed)
+        return ds, sorted(f.format() for f in report.findings)
+
+    plain = dataset(None)
+    table = Table(cache, "yaml.json")
+    first = dataset(table)
+    table.save()
+    calls = _counting(monkeypatch, load, "_fast_load")
+    again = dataset(Table(cache, "yaml.json"))
+    assert calls == []
+    for ds, findings in (first, again):
+        assert findings == plain[1]
+        assert {rel: (s.data, s.text) for rel, s in ds.files.items()} == \
+            {rel: (s.data, s.text) for rel, s in plain[0].files.items()}
+        assert ds.routines == plain[0].routines and ds.organisations == plain[0].organisations
+    # A changed file is parsed again; the others are not.
+    org = min((data / "organisations").glob("*.yml"))
+    org.write_text(org.read_text("utf-8").replace("name:", "name: Nytt navn #", 1), "utf-8")
+    table = Table(cache, "yaml.json")
+    changed = dataset(table)
+    assert len(calls) == 1
+    assert changed[0].organisations[org.stem].name.startswith("Nytt navn")
+    table.save()
+    assert len(json.loads((cache / "yaml.json").read_text("utf-8"))) == len(plain[0].files)
