@@ -74,7 +74,10 @@ def _process(html: str, url: str, terms: list[GlossaryTerm], names: list[str],
             # the glossary are relative), the glossary, and the code (buildcache.key).
             k = buildcache.key(url, glossary_key, raw)
             cached = store.get(k)
-            content = cached.decode("utf-8") if cached is not None else None
+            try:
+                content = cached.decode("utf-8") if cached is not None else None
+            except UnicodeDecodeError:
+                content = None
         if content is None:
             content = process_content(raw, url, terms, names)
             if store is not None:

@@ -32,6 +32,7 @@ hidden span inside a section; they are indexed with a high weight and never show
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -347,8 +348,11 @@ def _page_file(item: tuple[Path, str]) -> tuple[list[Record], str]:
         return page_records(html.decode("utf-8"), url), ""
     k = buildcache.key("records", url, html)
     kept = _STORE.get_json(k)
-    if kept is not None:
-        return [Record(**r) for r in kept], k
+    if isinstance(kept, list):
+        try:
+            return [Record(**r) for r in kept], k
+        except TypeError:
+            pass  # not records (another version's, or damaged): made again
     records = page_records(html.decode("utf-8"), url)
     _STORE.put_json(k, [asdict(r) for r in records])
     return records, k
@@ -391,9 +395,12 @@ def _write_index(pages: list[list[Record]], out: Path, areas: bool = False, fold
         src = Path(tmp)
         for n, document in enumerate(documents):
             (src / f"{n}.html").write_text(document, encoding="utf-8")
-        proc = subprocess.run([str(exe), "--site", str(src), "--output-path", str(out),
+        # In the folder of its input and without PAGEFIND_* settings: no pagefind.yml of the
+        # repository and nothing in the environment changes the index behind the cache's key.
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND")}
+        proc = subprocess.run([str(exe), "--site", str(src), "--output-path", str(out.resolve()),
                                "--force-language", "is", "--quiet"],
-                              capture_output=True, text=True, check=False)
+                              capture_output=True, text=True, check=False, cwd=src, env=env)
         if proc.returncode != 0:
             raise RuntimeError("Pagefind feilet: " + (proc.stderr or proc.stdout).strip()[-500:])
     if folders is not None:

@@ -194,7 +194,9 @@ class Engine:
         parsed = Table(project.cache_dir, "yaml.json") if project.cache_dir is not None else None
         self.ds = load_dataset(project.data_dir, report, display_base=project.root, cache=load_cache,
                                parsed=parsed)
-        if parsed is not None:
+        if parsed is not None and load_cache is None:
+            # (`make serve` keeps what it read in memory: its saves would drop the files its
+            # memory answered for.)
             parsed.save()
         if not self.ds.failed_files:
             report.extend(run_checks(self.ds, project.today))

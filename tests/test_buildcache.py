@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,14 @@ from rutinebok.terms import GlossaryTerm
 from .conftest import ROOT, build_site
 
 TERMS = [GlossaryTerm("NAV", "Arbeids- og velferdsforvaltningen", "Forklaring")]
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.no"]
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    """A git work tree, as a project is: the cache is only used inside one."""
+    subprocess.run([*GIT, "-C", str(tmp_path), "init", "-q"], check=True)
+    return tmp_path
 ATTACK = '<p>NAV hjelper.<img src=x onerror="alert(1)"><script>alert(2)</script></p>'
 
 
@@ -52,7 +61,8 @@ def _counting(monkeypatch, module, name) -> list:
     return calls
 
 
-def test_a_page_processed_before_is_taken_from_the_cache_and_comes_out_the_same(tmp_path, monkeypatch):
+def test_a_page_processed_before_is_taken_from_the_cache_and_comes_out_the_same(work, monkeypatch):
+    tmp_path = work
     cache = tmp_path / "cache"
     plain = _site(tmp_path / "plain")
     postbuild.run(plain, TERMS, [], index=False)
@@ -78,17 +88,58 @@ def test_a_page_processed_before_is_taken_from_the_cache_and_comes_out_the_same(
     assert len(calls) == 6
 
 
-def test_the_cache_keeps_only_what_the_last_full_pass_used(tmp_path):
+def test_the_cache_keeps_what_builds_use_and_removes_what_none_used_for_a_day(work):
+    tmp_path = work
     cache = tmp_path / "cache"
     postbuild.run(_site(tmp_path / "a"), TERMS, [], index=False, cache=cache)
-    before = {p.name for p in (cache / "postbuild").rglob("*") if p.is_file()}
+    entries = [p for p in (cache / "postbuild").rglob("*") if p.is_file() and not p.name.startswith(".")]
+    before = {p.name for p in entries}
     site = _site(tmp_path / "b")
     page = site / "rutiner/a/index.html"
     page.write_text(page.read_text("utf-8").replace("3 dager", "5 dager"), "utf-8")
     postbuild.run(site, TERMS, [], index=False, cache=cache)
-    after = {p.name for p in (cache / "postbuild").rglob("*") if p.is_file()}
-    assert len(before) == len(after) == 3 and len(before & after) == 2
+    after = {p.name for p in (cache / "postbuild").rglob("*") if p.is_file() and not p.name.startswith(".")}
+    assert len(before) == 3 and len(after) == 4 and before < after  # the old page's entry: still young
+    for p in (cache / "postbuild").rglob("*"):
+        if p.is_file():
+            os.utime(p, (1, 1))  # nobody used anything for a long time
+    again = _site(tmp_path / "c")
+    page = again / "rutiner/a/index.html"
+    page.write_text(page.read_text("utf-8").replace("3 dager", "5 dager"), "utf-8")
+    postbuild.run(again, TERMS, [], index=False, cache=cache)
+    kept = {p.name for p in (cache / "postbuild").rglob("*") if p.is_file() and not p.name.startswith(".")}
+    assert len(kept) == 3 and kept == after - (before - kept) and len(before - kept) == 1
     assert "5 dager" in page.read_text("utf-8")
+
+
+def test_a_damaged_entry_is_made_again_not_used(work):
+    cache = work / "cache"
+    postbuild.run(_site(work / "a"), TERMS, [], index=False, cache=cache)
+    entries = [p for p in (cache / "postbuild").rglob("*") if p.is_file() and not p.name.startswith(".")]
+    for n, p in enumerate(entries):
+        raw = p.read_bytes()
+        p.write_bytes(raw[:-5] if n % 2 else raw[:32] + b"\xff\xfe" + raw[34:])
+    plain = _site(work / "plain")
+    postbuild.run(plain, TERMS, [], index=False)
+    again = _site(work / "again")
+    postbuild.run(again, TERMS, [], index=False, cache=cache)
+    assert _files(again) == _files(plain)
+
+
+def test_no_cache_outside_a_git_work_tree_or_through_a_link(tmp_path_factory, work):
+    """A copy of the project without its history (an archive, a container without .git) cannot
+    tell what came from the repository: its cache is not used. Inside a work tree, a symbolic
+    link on the way to the cache (which the repository could hold) stops the build."""
+    outside = tmp_path_factory.mktemp("outside")
+    site = _site(outside / "site")
+    postbuild.run(site, TERMS, [], index=False, cache=outside / "cache")
+    assert not (outside / "cache").exists()
+    assert buildcache.check_not_tracked(outside / "cache") is False
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (work / "build").symlink_to(elsewhere)
+    with pytest.raises(UntrustedCache, match="symbolsk lenke"):
+        postbuild.run(_site(work / "site"), TERMS, [], index=False, cache=work / "build" / "cache")
+    assert buildcache.check_not_tracked(work / "own" / "cache") is True
 
 
 def test_a_cache_that_came_with_the_repository_stops_the_build(tmp_path):
@@ -99,9 +150,8 @@ def test_a_cache_that_came_with_the_repository_stops_the_build(tmp_path):
     raw = (site / "rutiner/a/index.html").read_text("utf-8")
     content = raw[raw.index(START) + len(START):raw.rindex(END)]
     poisoned = buildcache.key("rutiner/a/", postbuild.glossary_key(TERMS, []), content)
-    stored = repo / "build" / "cache" / "postbuild" / poisoned[:2] / poisoned
-    stored.parent.mkdir(parents=True)
-    stored.write_text("<script>alert('cache')</script>", "utf-8")
+    # Sealed as a build seals it: anyone can compute the hashes.
+    buildcache.Store(repo / "build" / "cache" / "postbuild").put(poisoned, b"<script>alert('cache')</script>")
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.no"]
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "-f", "build"], check=True)
@@ -167,7 +217,8 @@ def _not_pagefind(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def test_the_search_index_of_unchanged_pages_is_copied_and_a_change_remakes_only_its_part(
-        site_dir, tmp_path, monkeypatch):
+        site_dir, work, monkeypatch):
+    tmp_path = work
     _national(monkeypatch)
     site = tmp_path / "site"
     shutil.copytree(site_dir, site)
@@ -186,6 +237,10 @@ def test_the_search_index_of_unchanged_pages_is_copied_and_a_change_remakes_only
     import pagefind.service
 
     runs = _counting(monkeypatch, pagefind.service, "get_executable")
+    search_index.build(site, cache=cache)
+    assert runs == [] and _files(site / "pagefind") == made
+    # What a later write does to the site's copy does not reach the cache.
+    (site / "pagefind" / "pagefind.js").write_text("alert('changed')", "utf-8")
     search_index.build(site, cache=cache)
     assert runs == [] and _files(site / "pagefind") == made
 
@@ -212,23 +267,43 @@ def test_the_search_index_of_unchanged_pages_is_copied_and_a_change_remakes_only
     assert _words(without / "pagefind" / "omrade" / bundle) == _words(site / "pagefind" / "omrade" / bundle)
 
 
-def test_a_build_with_the_cache_gives_the_site_a_build_without_it_gives(tmp_path):
-    """The whole seed site through mkdocs build, twice with a cache: the second (all from the
-    cache) is the first, byte for byte."""
+def _site_config(folder: Path, data: Path) -> Path:
     config = (ROOT / "mkdocs.yml").read_text("utf-8")
     config = (config.replace("docs_dir: content", f"docs_dir: {ROOT / 'content'}")
               .replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
               .replace("module_name: macros/main", f"module_name: {ROOT / 'macros' / 'main'}")
-              .replace("    data: data\n", f"    data: {ROOT / 'data'}\n    cache: {tmp_path / 'cache'}\n"))
-    (tmp_path / "mkdocs.yml").write_text(config, "utf-8")
-    sites = []
-    for n in range(2):
-        out = tmp_path / f"site{n}"
-        done = build_site(out, config=tmp_path / "mkdocs.yml")
-        assert done.returncode == 0, done.stderr
-        sites.append(_files(out))
-    assert sites[0] == sites[1]
-    assert any((tmp_path / "cache" / "postbuild").rglob("*")) and any((tmp_path / "cache" / "pagefind").iterdir())
+              .replace("    data: data\n", f"    data: {data}\n"))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mkdocs.yml").write_text(config, "utf-8")
+    return folder / "mkdocs.yml"
+
+
+def _built(config: Path, out: Path) -> dict[str, bytes]:
+    done = build_site(out, config=config)
+    assert done.returncode == 0, done.stderr
+    files = _files(out)
+    # Pagefind's own files vary between runs over the same pages (see _not_pagefind).
+    return {rel: data for rel, data in files.items() if not rel.startswith("pagefind/")} | \
+        {f"pagefind/{rel}": data for rel, data in _not_pagefind(_files(out / "pagefind")).items()}
+
+
+def test_a_build_with_the_cache_gives_the_site_a_build_without_it_gives(work, tmp_path_factory):
+    """The whole seed site through mkdocs build: with the cache empty, then filled, then after a
+    data change, each the same as a build without any cache (a project outside a git work tree)."""
+    data = work / "data"
+    shutil.copytree(ROOT / "data", data)
+    cached = _site_config(work, data)
+    plain = _site_config(tmp_path_factory.mktemp("no-git"), data)
+    without = _built(plain, work / "without")
+    assert not (plain.parent / "build").exists()
+    assert _built(cached, work / "first") == without
+    assert any((work / "build" / "cache" / "postbuild").rglob("*"))
+    assert _built(cached, work / "second") == without
+    org = data / "organisations" / "nav-moss.yml"
+    org.write_text(org.read_text("utf-8").replace("name: NAV Moss", "name: NAV Moss og omegn", 1), "utf-8")
+    changed = _built(cached, work / "third")
+    assert changed == _built(plain, work / "without-2") != without
+    assert "NAV Moss og omegn" in changed["rutiner/moss-krisesenter-nav/index.html"].decode()
 
 
 def test_data_files_read_before_are_not_parsed_again_and_give_the_same_data(tmp_path, monkeypatch):
@@ -265,4 +340,4 @@ def test_data_files_read_before_are_not_parsed_again_and_give_the_same_data(tmp_
     assert len(calls) == 1
     assert changed[0].organisations[org.stem].name.startswith("Nytt navn")
     table.save()
-    assert len(json.loads((cache / "yaml.json").read_text("utf-8"))) == len(plain[0].files)
+    assert len(json.loads(buildcache.Store(cache).get_file("yaml.json"))) == len(plain[0].files)
