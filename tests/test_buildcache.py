@@ -295,7 +295,7 @@ def test_a_build_with_the_cache_gives_the_site_a_build_without_it_gives(work, tm
     cached = _site_config(work, data)
     plain = _site_config(tmp_path_factory.mktemp("no-git"), data)
     without = _built(plain, work / "without")
-    assert not (plain.parent / "build").exists()
+    assert not (plain.parent / "build" / "cache").exists()
     assert _built(cached, work / "first") == without
     assert any((work / "build" / "cache" / "postbuild").rglob("*"))
     assert _built(cached, work / "second") == without
