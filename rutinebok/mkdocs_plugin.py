@@ -66,8 +66,8 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         try:
             project = Project.make(Path(config.config_file_path).resolve(), config.site_url, config.site_name,
                                    config.extra.get("rutinebok"), serve=self.command == "serve")
-            # Before anything is written: a cache that came with the repository stops the build.
-            _ = project.cache_dir
+            # Before anything is written: a PDF cache that came with the repository stops the
+            # build (the site cache is checked by the engine as it opens it).
             check_not_tracked(project.root / project.settings.pdf_cache)
             self.engine = Engine(project, log=log, load_cache=self._load_cache, shown=self._shown)
         except (SiteError, UntrustedCache) as exc:
