@@ -64,10 +64,10 @@ def main(argv=None) -> int:
         shutil.rmtree(data, ignore_errors=True)
         generate_corpus(data, routines=n, steps=20)
     today = dt.date.today()
-    (ds, _), load_s = _timed(load_checked, data, today)
+    (ds, findings), load_s = _timed(load_checked, data, today)
     ids = sorted(ds.routines)
     if args.sample_only:
-        return _sample_only(ds, ids[: args.sample_only], work, today, load_s)
+        return _sample_only(ds, findings, ids[: args.sample_only], work, today, load_s)
     sample = ids[: args.serial_sample or n]
     result: dict = {"routines": n, "jobs": jobs, "load_and_check_s": load_s}
 
@@ -77,20 +77,20 @@ def main(argv=None) -> int:
         return out
 
     # Warm up (imports, fonts, Graphviz) outside the timings.
-    build_pdfs(ds, fresh("warmup"), SITE_URL, ids[:1], jobs=1, today=today)
+    build_pdfs(ds, fresh("warmup"), SITE_URL, ids[:1], jobs=1, today=today, findings=findings)
 
     progress = _progress_printer()
     full = fresh(f"pdf-j{jobs}")
-    built, first_s = _timed(build_pdfs, ds, full, SITE_URL, jobs=jobs, today=today, progress=progress)
+    built, first_s = _timed(build_pdfs, ds, full, SITE_URL, jobs=jobs, today=today, progress=progress, findings=findings)
     assert len(built["built"]) == n
     pages = sum(len(PdfReader(p).pages) for p in full.glob("*.pdf"))
     result.update(first_build_s=first_s, pages=pages, pages_per_routine=round(pages / n, 1),
                   s_per_routine=round(first_s / n, 3), s_per_page=round(first_s / pages, 4))
 
     serial_out = fresh("pdf-j1")
-    _, serial_s = _timed(build_pdfs, ds, serial_out, SITE_URL, sample, jobs=1, today=today, progress=progress)
+    _, serial_s = _timed(build_pdfs, ds, serial_out, SITE_URL, sample, jobs=1, today=today, progress=progress, findings=findings)
     parallel_out = fresh(f"pdf-j{jobs}-sample")
-    _, parallel_s = _timed(build_pdfs, ds, parallel_out, SITE_URL, sample, jobs=jobs, today=today)
+    _, parallel_s = _timed(build_pdfs, ds, parallel_out, SITE_URL, sample, jobs=jobs, today=today, findings=findings)
     same = all((serial_out / f"{r}.pdf").read_bytes() == (parallel_out / f"{r}.pdf").read_bytes() == (
         full / f"{r}.pdf").read_bytes() for r in sample)
     sample_pages = sum(len(PdfReader(serial_out / f"{r}.pdf").pages) for r in sample)
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def _sample_only(ds, sample: list[str], work: Path, today: dt.date, load_s: float) -> int:
+def _sample_only(ds, findings, sample: list[str], work: Path, today: dt.date, load_s: float) -> int:
     """Per-page time on a sample when the whole corpus cannot be built on a loaded machine:
     one process, empty output (cold, every PDF made), then the same again (warm: every PDF
     found unchanged in the cache)."""
@@ -131,13 +131,14 @@ def _sample_only(ds, sample: list[str], work: Path, today: dt.date, load_s: floa
     shutil.rmtree(out, ignore_errors=True)
     import os
 
-    build_pdfs(ds, work / "warmup", SITE_URL, sample[:1], jobs=1, today=today)  # imports, fonts
+    build_pdfs(ds, work / "warmup", SITE_URL, sample[:1], jobs=1, today=today, findings=findings)  # imports, fonts
     load_start = round(os.getloadavg()[0], 2)
     # CPU seconds of this process too: on a shared machine they move far less than wall time.
     cpu = time.process_time()
-    cold, cold_s = _timed(build_pdfs, ds, out, SITE_URL, sample, jobs=1, today=today)
+    # The findings of load_checked, as the site build passes its own: the checks are timed there.
+    cold, cold_s = _timed(build_pdfs, ds, out, SITE_URL, sample, jobs=1, today=today, findings=findings)
     cold_cpu, cpu = time.process_time() - cpu, time.process_time()
-    warm, warm_s = _timed(build_pdfs, ds, out, SITE_URL, sample, jobs=1, today=today)
+    warm, warm_s = _timed(build_pdfs, ds, out, SITE_URL, sample, jobs=1, today=today, findings=findings)
     warm_cpu = time.process_time() - cpu
     pages = sum(len(PdfReader(out / f"{r}.pdf").pages) for r in sample)
     result = {"corpus_routines": len(ds.routines), "load_and_check_s": load_s, "sample_routines": len(sample),

@@ -33,7 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from . import __version__, safefiles
 from .address import DRAFT_TITLE, SITE_URL_ENV, AddressError, require_public_site_url
@@ -602,15 +602,20 @@ def print_style():
         _install_merged_leader()
         font_config = FontConfiguration()
         text = _env().get_template("_style.css.j2").render(fonts=_font_faces())
-        css = CSS(string=text, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher(), font_config=font_config)
+        # The sheet's own @counter-style rules (rb-page) go into a CounterStyle the documents
+        # are rendered with: WeasyPrint looks counter styles up in the document's, not the sheet's.
+        counters = CounterStyle()
+        css = CSS(string=text, base_url=str(TEMPLATES), url_fetcher=project_url_fetcher(), font_config=font_config,
+                  counter_style=counters)
         # The sheet's @counter-style rules are WeasyPrint's, already known to every document
         # (HTML._ua_counter_style); a throwaway CounterStyle keeps this parse from adding to them.
         ua = CSS(string=print_ua_text(), counter_style=CounterStyle())
+        placeholders = CSS(string=CONTENTS_PLACEHOLDER_CSS, font_config=font_config)
         # A forked worker keeps its parent's pair alive: dropping it here would run its __del__,
         # which removes the font folder the parent still reads.
         _INHERITED_STYLE.extend(_PRINT_STYLE.values())
         _PRINT_STYLE.clear()
-        _PRINT_STYLE[pid] = (font_config, css, ua)
+        _PRINT_STYLE[pid] = (font_config, css, ua, placeholders, counters)
         # multiprocessing's exit hook runs at interpreter exit and when a pool worker ends, where
         # atexit does not.
         multiprocessing.util.Finalize(None, _forget_print_style, exitpriority=0)
@@ -634,12 +639,86 @@ def _forget_print_style() -> None:
 
 
 def routine_document(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False):
-    """The routine laid out by WeasyPrint (pages, boxes, anchors): what render_pdf writes."""
-    font_config, css, ua = print_style()
+    """The routine laid out by WeasyPrint (pages, boxes, anchors): what render_pdf writes.
+
+    Laid out once with two placeholder figures for each page number in the contents, which
+    number_contents() then writes in; where it cannot, laid out again with print.css's
+    target-counter(), as any other renderer of the print HTML does."""
+    font_config, css, ua, placeholders, counters = print_style()
     html = _print_html_class()(string=routine_html(ds, ctx, routine_id, site_url, draft, inline_style=False),
                                base_url=str(TEMPLATES), url_fetcher=project_url_fetcher())
     html.ua_stylesheet = ua
-    return html.render(stylesheets=[css], font_config=font_config)
+    document = html.render(stylesheets=[css, placeholders], font_config=font_config, counter_style=counters)
+    if number_contents(document):
+        return document
+    return html.render(stylesheets=[css], font_config=font_config, counter_style=counters)
+
+
+# The contents' page numbers. print.css gives each contents line target-counter(attr(href),
+# page), and WeasyPrint then lays the first page out three times: twice before the headings it
+# points to have pages, once after (see bench/README.md, "PDF time per page"), a tenth of a
+# routine's time. The build instead lays the contents out with two figure-wide placeholders and
+# writes the numbers into the laid-out boxes, which keeps every line's width and so every page.
+CONTENTS_PLACEHOLDER = "00"
+CONTENTS_PLACEHOLDER_CSS = f'.toc a::after {{ content: leader(".") " " "{CONTENTS_PLACEHOLDER}"; }}'
+FIGURE_SPACE = "\u2007"  # as wide as a figure: a page number under 10 keeps the placeholder's width
+
+
+class _NoHyphenation:
+    """The layout context split_first_line reads: only hyphenation dictionaries, which a line
+    with no width to fit (as here) never asks for."""
+
+    dictionaries: ClassVar[dict] = {}
+
+
+def number_contents(document) -> bool:
+    """Write the page of each contents line's target over its placeholder in the laid-out pages.
+    False, with nothing changed, unless every contents line has its placeholder as the laid-out
+    text of its ::after box, its target is on a page under 100, and the number shapes to exactly
+    the placeholder's width (DejaVu's figures and figure space are equally wide)."""
+    from weasyprint.formatting_structure.boxes import InlineBox, TextBox
+    from weasyprint.text.line_break import split_first_line
+
+    first_page: dict[str, int] = {}
+    for number, page in enumerate(document.pages, 1):
+        for anchor in page.anchors:
+            first_page.setdefault(anchor, number)
+    edits = []
+    entries = set()
+    for page in document.pages:
+        for link_type, target, _rect, box in page.links:
+            element = getattr(box, "element", None)
+            if (link_type != "internal" or element is None or getattr(box, "element_tag", None) != "a"
+                    or not _in_contents(element)):
+                continue  # the ::after box is a link too: it is reached from its <a>
+            entries.add(id(element))
+            after = [c for c in getattr(box, "children", ()) if isinstance(c, InlineBox)
+                     and getattr(c, "element_tag", None) == "a::after"]
+            if not after:
+                continue  # a line the link wraps from: its ::after is on the line it ends on
+            texts = [c for c in after[-1].children if isinstance(c, TextBox)]
+            number = first_page.get(target)
+            if not texts or not texts[-1].text.endswith(CONTENTS_PLACEHOLDER) or number is None or number > 99:
+                return False
+            text_box = texts[-1]
+            text = text_box.text[: -len(CONTENTS_PLACEHOLDER)] + f"{number:>2}".replace(" ", FIGURE_SPACE)
+            layout, _, _, width, _, _ = split_first_line(text, text_box.style, _NoHyphenation, None,
+                                                         text_box.justification_spacing, is_line_start=False)
+            if abs(width - text_box.width) > 1e-6:
+                return False
+            edits.append((after[-1], text_box, text, layout))
+    if not edits or len(edits) != len(entries):
+        return False
+    for parent, text_box, text, layout in edits:
+        numbered = text_box.copy_with_text(text)
+        numbered.pango_layout = layout
+        parent.children = type(parent.children)(numbered if c is text_box else c for c in parent.children)
+    return True
+
+
+def _in_contents(element) -> bool:
+    """An <a> of the contents list (routine.html.j2 gives it this class)."""
+    return element.tag == "a" and "rb-toc" in (element.get("class") or "").split()
 
 
 def _epoch(routine) -> int:
@@ -936,10 +1015,13 @@ def load_checked(data_dir: Path, today: dt.date) -> tuple[Dataset, list]:
 
 def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: list[str] | None = None, *,  # noqa: C901 - the build loop and the pool; to be split with the pipeline
                jobs: int | None = None, today: dt.date | None = None, progress=None,
-               ds: Dataset | None = None, draft: bool = False) -> dict:
+               ds: Dataset | None = None, draft: bool = False, findings: list | None = None,
+               index: Index | None = None) -> dict:
     """Build the PDFs of the given routines (all when `ids` is None) into out_dir/<id>.pdf.
 
     `data` is a loaded and checked Dataset (the site build passes its own) or a data folder.
+    With a Dataset, `findings` (its checks' findings) and `index` spare checking and indexing
+    it again; without them both are made here.
     Routines whose input hash is in the manifest and whose PDF exists are skipped. `jobs`
     processes render in parallel (default: the number of cores). `progress(n, total, id)`
     is called after each PDF. Returns {"built": [...], "skipped": [...]}; raises PdfError
@@ -948,7 +1030,8 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
     web address, and says «Utkast – ikke for signering» on every page.
     """
     today = today or dt.date.today()
-    findings = None
+    if ds is None and not isinstance(data, Dataset):
+        findings, index = None, None  # belong to a data set, not to a folder read here
     if ds is None:
         if isinstance(data, Dataset):
             ds = data
@@ -973,7 +1056,7 @@ def build_pdfs(data: Dataset | Path, out_dir: Path, site_url: str = "", ids: lis
     manifest_path = out_dir / MANIFEST
     manifest = _read_manifest(manifest_path)
     todo, skipped, keys, file_cache, assets = [], [], {}, {}, assets_hash()
-    context = print_context(ds, today, findings)
+    context = print_context(ds, today, findings, index)
     gc.freeze()  # the context lives for the build, like the data set (see print_style)
     for rid in wanted:
         notices = [[b.title, b.text] for b in context.banners(ds.routines[rid])]

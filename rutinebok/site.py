@@ -284,8 +284,10 @@ class Engine:
 
         try:
             check_not_tracked(self.pdf_cache)
+            # The findings and, when the pages were made, the index: not checked and indexed again.
+            index = self.__dict__["renderer"].index if "renderer" in self.__dict__ else None
             build_pdfs(self.project.data_dir, self.pdf_cache, site_url=self.public_url, today=self.project.today,
-                       ds=self.ds, draft=self.project.draft, jobs=jobs)
+                       ds=self.ds, draft=self.project.draft, jobs=jobs, findings=self.report.findings, index=index)
         except (PdfError, UntrustedCache) as exc:
             raise SiteError(f"PDF-ene ble ikke laget: {exc}") from None
         return {f"pdf/{rid}.pdf": self.pdf_cache / f"{rid}.pdf" for rid in self.ds.routines}

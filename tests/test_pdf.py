@@ -341,3 +341,21 @@ def test_the_signature_fields_are_added_the_same_with_the_signing_commands_reade
     monkeypatch.setattr(reading, "_reader_class", lambda: PdfFileReader)
     assert pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL) == fast
     assert "sign/objparse.py" in pdf_mod.ENGINE_FILES and "sign/reading.py" in pdf_mod.ENGINE_FILES
+
+
+def test_a_build_given_its_checked_data_does_not_check_or_index_it_again(tmp_path, monkeypatch):
+    """The site build passes its data set with its findings and index (Engine.build_pdfs): the
+    PDFs are made without running the checks or building an index a second time, and are the
+    same as from the data folder."""
+    from rutinebok import checks, index
+
+    ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
+    shared = index.Index(ds)
+    made = []
+    monkeypatch.setattr(checks, "run_checks", lambda *a, **k: made.append("checks") or [])
+    monkeypatch.setattr(pdf_mod, "Index", lambda *a, **k: made.append("index"))
+    build_pdfs(ds, tmp_path / "given", SITE_URL, [MOSS], jobs=1, today=TODAY, findings=findings, index=shared)
+    assert made == []
+    monkeypatch.undo()
+    build_pdfs(ROOT / "data", tmp_path / "folder", SITE_URL, [MOSS], jobs=1, today=TODAY)
+    assert (tmp_path / "given" / f"{MOSS}.pdf").read_bytes() == (tmp_path / "folder" / f"{MOSS}.pdf").read_bytes()

@@ -81,6 +81,83 @@ def test_contents_read_down_the_first_column_then_the_second(layouts):
             assert re.search(r"\.\s*\d+$", text), f"{rid}: no page number after «{text}»"
 
 
+def _layouts_of_page_one(monkeypatch) -> list[int]:
+    """Counts, per document laid out from now on, how often WeasyPrint laid out its first page."""
+    import weasyprint.layout.page as page_layout
+
+    counts: list[int] = []
+    remake = page_layout.remake_page
+
+    def counting(index, *args, **kwargs):
+        if index == 0:
+            counts.append(1)
+        return remake(index, *args, **kwargs)
+
+    monkeypatch.setattr(page_layout, "remake_page", counting)
+    return counts
+
+
+def test_contents_numbers_are_written_in_once_and_read_as_target_counter_gives(monkeypatch):
+    """The build lays the first page out once, with placeholders where the contents' page numbers
+    go, and writes the numbers in (pdf.number_contents). The PDF must be the one print.css's
+    target-counter() gives, byte for byte, which lays the first page out three times."""
+    ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
+    ctx = pdf_mod.print_context(ds, TODAY, findings)
+    counts = _layouts_of_page_one(monkeypatch)
+    written = {rid: pdf_mod.render_pdf(ds, ctx, rid, SITE_URL) for rid in ROUTINES}
+    assert len(counts) == len(ROUTINES), "a first page was laid out more than once"
+    monkeypatch.setattr(pdf_mod, "number_contents", lambda _document: False)
+    counts.clear()
+    for rid in ROUTINES:
+        assert pdf_mod.render_pdf(ds, ctx, rid, SITE_URL) == written[rid], rid
+    assert len(counts) > 2 * len(ROUTINES)  # the placeholders' layout, then target-counter()'s
+
+
+def test_contents_numbers_are_the_pages_their_headings_are_on(built):
+    """Read back from the PDFs: each contents line's number is the page its heading is printed on,
+    and under 10 it stands after a figure space, so the numbers line up on the right."""
+    for rid in ROUTINES:
+        reader = PdfReader(built / f"{rid}.pdf")
+        pages = [page.extract_text() for page in reader.pages]
+        lines, title, start = [], "", re.search(r"^Innhold *$", pages[0], re.MULTILINE).start()
+        end = start
+        for line in pages[0][start:].splitlines(keepends=True)[1:]:
+            start += len(line)
+            entry = re.match(r"^(.*?)\.{3,} *(\u2007?\d+) *$", line.rstrip("\n"))
+            if entry is None:
+                title += line  # a title on two lines
+                continue
+            lines.append((" ".join((title + entry[1]).split()), entry[2]))
+            title, end = "", start
+        pages[0] = pages[0][end:]  # the first page after its contents
+        assert len(lines) >= 4, rid
+        for title, number in lines:
+            page = int(number.lstrip("\u2007"))
+            assert number == f"{page:>2}".replace(" ", "\u2007"), (rid, number)
+            # The heading: the title's words alone on their lines (a contents line has dots after them).
+            words = r"\s+".join(map(re.escape, title.split()))
+            heading = re.compile(rf"(?:^|\n){words}(?: \(illustrasjon\))? *(?:\n|$)")
+            first = next((n for n, text in enumerate(pages, 1) if heading.search(text)), None)
+            assert first == page, f"{rid}: «{title}» is listed on page {page}, printed on {first}"
+
+
+def test_contents_are_not_numbered_where_the_placeholders_are_not_found():
+    """number_contents changes nothing and says so when the contents were laid out without its
+    placeholders (here with target-counter(), as any other renderer does)."""
+    ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
+    ctx = pdf_mod.print_context(ds, TODAY, findings)
+    font_config, css, ua, _placeholders, counters = pdf_mod.print_style()
+    rid = "moss-krisesenter-nav"
+    html = pdf_mod._print_html_class()(string=pdf_mod.routine_html(ds, ctx, rid, SITE_URL, inline_style=False),
+                                       base_url=str(pdf_mod.TEMPLATES), url_fetcher=pdf_mod.project_url_fetcher())
+    html.ua_stylesheet = ua
+    document = html.render(stylesheets=[css], font_config=font_config, counter_style=counters)
+    options = {"pdf_identifier": b"0" * 16, "pdf_variant": "pdf/a-2b", "pdf_tags": True}
+    before = document.write_pdf(**options)
+    assert pdf_mod.number_contents(document) is False
+    assert document.write_pdf(**options) == before
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("layout-pdfs")
