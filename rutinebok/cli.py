@@ -114,6 +114,11 @@ def _findings(args: argparse.Namespace, today: dt.date):
     from .load import load_dataset
 
     report = Report()
+    if args.data == Path("data"):  # the repository's own (not a folder named on the command line)
+        from .safefiles import outside_folder
+
+        if why := outside_folder(args.data, Path.cwd()):
+            raise UserError(why, "erstatt lenken med mappen, eller pek på en datamappe med --data")
     ds = load_dataset(args.data, report)
     partial = bool(ds.failed_files)
     checked = run_checks(ds, today)

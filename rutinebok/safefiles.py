@@ -29,6 +29,20 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+def outside_folder(folder: Path, repo: Path) -> str:
+    """Why the data folder `folder` must not be read as the repository's ('' if it may): one that
+    is, or is reached through, a symbolic link out of `repo`, or that lies outside it. (A link is
+    not followed inside the folder; this is the folder itself, which a pull request can also
+    replace with a link.)"""
+    if not folder.exists():
+        return ""  # the loader says the folder is missing
+    if _inside(folder, repo):
+        return ""
+    link = "er en symbolsk lenke ut av repoet" if any(p.is_symlink() for p in (folder, *folder.parents)) else \
+        "ligger utenfor repoet"
+    return f"datamappen {folder} {link}; legg dataene i selve repoet"
+
+
 def walk(root: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """(regular files under root with one of `suffixes`, sorted; problems as (path, reason)).
 

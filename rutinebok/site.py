@@ -173,7 +173,15 @@ class Project:
         except ValueError:
             raise SiteError(f"RUTINEBOK_TODAY={today_text!r} er ikke en dato; skriv ÅÅÅÅ-MM-DD, "
                             "for eksempel 2026-11-22") from None
-        return cls(Path(config_file).parent, settings, site_url or "", site_name, draft, today, edit)
+        project = cls(Path(config_file).parent, settings, site_url or "", site_name, draft, today, edit)
+        # The data folder of mkdocs.yml is the repository's own; RUTINEBOK_DATA is the operator's
+        # choice (a benchmark corpus, a test's copy) and may be anywhere.
+        if not os.environ.get("RUTINEBOK_DATA"):
+            from .safefiles import outside_folder
+
+            if why := outside_folder(project.data_dir, project.root):
+                raise SiteError(why[:1].upper() + why[1:] + ". Nettstedet ble ikke bygget.")
+        return project
 
 
 class Engine:

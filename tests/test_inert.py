@@ -174,6 +174,30 @@ def test_symlinked_folder_in_data_is_not_followed(repo, tmp_path, capsys):
     at(findings, "RB052", "data/roles/mappe")
 
 
+def test_a_data_folder_linked_out_of_the_repository_is_not_read(repo, tmp_path, capsys, monkeypatch):
+    """A pull request can replace data/ itself with a link (here to a folder outside, holding a
+    role named HEMMELIG): `rutinebok check` and the site build refuse it, saying so, before
+    reading a file. RUTINEBOK_DATA, the operator's own choice of folder, is not refused."""
+    from rutinebok.site import Project, SiteError
+
+    outside = tmp_path / "ute"
+    shutil.move(repo / "data", outside)
+    (outside / "roles" / "hemmelig.yml").write_text("id: hemmelig\nname: HEMMELIG\nsource: {document: seed-000}\n",
+                                                   "utf-8")
+    (repo / "data").symlink_to(outside)
+    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
+    monkeypatch.delenv("RUTINEBOK_DATA", raising=False)
+    monkeypatch.chdir(repo)
+    assert main(["check", "--today", TODAY.isoformat()]) == 1
+    captured = capsys.readouterr()
+    assert "symbolsk lenke ut av repoet" in captured.err and "HEMMELIG" not in captured.out + captured.err
+    assert "Traceback" not in captured.err
+    with pytest.raises(SiteError, match="symbolsk lenke ut av repoet.*Nettstedet ble ikke bygget"):
+        Project.from_mkdocs(repo / "mkdocs.yml", serve=True)
+    monkeypatch.setenv("RUTINEBOK_DATA", str(outside))
+    assert Project.from_mkdocs(repo / "mkdocs.yml", serve=True).data_dir == outside
+
+
 def test_odd_names_and_symlinks_in_signed_are_findings(repo, capsys):
     folder = repo / "signed" / "moss-krisesenter-nav"
     (folder / "<svg onload=alert(1)>.pdf").write_bytes(b"%PDF-1.7\n")

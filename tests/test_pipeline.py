@@ -178,7 +178,9 @@ def zensical_build(tree_site) -> tuple[Path, str]:
     (project / "mkdocs.tree.yml").write_text(config, "utf-8")
     # The macros module imports the engine from this checkout; Zensical's venv has its
     # dependencies but not the package itself.
-    env = _env(PYTHONPATH=str(ROOT))
+    # (data/ is linked in from the checkout, outside the project folder: a build refuses such a
+    # link from mkdocs.yml, and takes the folder when the operator names it.)
+    env = _env(PYTHONPATH=str(ROOT), RUTINEBOK_DATA=str(ROOT / "data"))
     version = subprocess.run([str(ZENSICAL), "--version"], env=env, capture_output=True, text=True, check=False)
     done = subprocess.run([str(ZENSICAL), "build", "--strict", "-f", str(project / "mkdocs.tree.yml")],
                           cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False)

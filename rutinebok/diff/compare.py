@@ -299,6 +299,9 @@ def _signed_pdf_parties(pdf: Path) -> list[str] | None:
         from pyhanko.sign.fields import enumerate_sig_fields
 
         from ..sign import FIELD_PREFIX  # signature fields are named party-<organisation-id>
+        from ..sign.reading import guard_comments
+
+        guard_comments()  # a copy under signed/ is untrusted: a crafted comment must not hang the diff
 
         with pdf.open("rb") as f:
             reader = PdfFileReader(f, strict=False)

@@ -29,9 +29,47 @@ def _reader(path: Path):
     try:
         reader = _reader_class()(io.BytesIO(data), strict=False)
         reader.root  # noqa: B018 - forces the cross-reference table and catalog to be read
-    except (PyHankoPdfError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-        raise SignError(f"{path} er en skadet PDF-fil og kan ikke leses ({exc})") from None
+    except (PyHankoPdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError) as exc:
+        # (pyHanko asserts that the catalog is a dictionary)
+        detail = f" ({exc})" if str(exc) else ""
+        raise SignError(f"{path} er en skadet PDF-fil og kan ikke leses{detail}") from None
     return reader, data
+
+
+def _comments_end(read_object):
+    """pyHanko's read_object, refusing a comment that runs to the end of the data.
+
+    pyHanko 0.38 skips a comment by reading to its end of line and never stops when the data ends
+    first: its loop waits for a line end that a read at the end never gives. A crafted copy with
+    such an object at the end of an object stream made `verify`, and the site build that reads
+    every copy under signed/, hang for ever. Here that comment is malformed data, as the rest of
+    the object would be."""
+    import os
+
+    from pyhanko.pdf_utils.misc import PdfStreamError
+
+    def read(stream, *args, **kwargs):
+        if stream.read(1) == b"%":
+            start = stream.tell()
+            while (byte := stream.read(1)) not in (b"\r", b"\n"):
+                if not byte:
+                    raise PdfStreamError("a comment runs to the end of the data")
+            stream.seek(start)
+        stream.seek(-1, os.SEEK_CUR)  # as read_object itself reads its first byte
+        return read_object(stream, *args, **kwargs)
+
+    read.__wrapped__ = read_object
+    return read
+
+
+def guard_comments() -> None:
+    """_comments_end in both places pyHanko calls read_object from: its own module (objects,
+    and the comment inside one) and the content stream parser, which imported it by name."""
+    from pyhanko.pdf_utils import content_stream_parser, generic
+
+    for module in (generic, content_stream_parser):
+        if not hasattr(module.read_object, "__wrapped__"):
+            module.read_object = _comments_end(module.read_object)
 
 
 _READER_CLASS = None
@@ -49,6 +87,7 @@ def _reader_class():
     global _READER_CLASS
     if _READER_CLASS is not None:
         return _READER_CLASS
+    guard_comments()
     from pyhanko.pdf_utils import generic, misc
     from pyhanko.pdf_utils.generic import DecodePurpose
     from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
