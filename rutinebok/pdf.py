@@ -29,6 +29,7 @@ import os
 import re
 import sys
 import threading
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -776,6 +777,47 @@ def _with_archive_xmp(document, meta) -> None:
     document.metadata.__class__ = ArchiveMetadata
 
 
+# pydyf compresses every stream at zlib's level 9: on a routine's streams (page contents, the
+# object stream holding the tag tree, the cross-reference stream, fonts) 3.3 times the time of
+# level 6, zlib's default, for a file 2.7 % smaller (10 generated routines, 98 pages: 0.273 and
+# 0.083 CPU seconds, 837 and 860 KB). Routines are written at level 6; the streams decompress to
+# the same bytes.
+FLATE_LEVEL = 6
+_FLATE_LOCK = threading.Lock()
+
+
+class _Flate:
+    """zlib as pydyf sees it while a routine is written (_flate_level): any level asked for is
+    FLATE_LEVEL."""
+
+    @staticmethod
+    def compress(data, level=-1, **kwargs):
+        return zlib.compress(data, FLATE_LEVEL)
+
+    @staticmethod
+    def compressobj(level=-1, *args, **kwargs):
+        return zlib.compressobj(FLATE_LEVEL, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(zlib, name)
+
+
+@contextlib.contextmanager
+def _flate_level():
+    """pydyf's zlib is _Flate() for the `with` block: pydyf makes the object and cross-reference
+    streams while it writes, after the finisher, so no object of ours can set their level. One
+    process writes one PDF at a time; threads wait for each other here."""
+    import pydyf
+
+    with _FLATE_LOCK:
+        saved = pydyf.zlib
+        pydyf.zlib = _Flate()
+        try:
+            yield
+        finally:
+            pydyf.zlib = saved
+
+
 @cache
 def _once_class(cls: type) -> type:
     def data(self):
@@ -825,8 +867,9 @@ def render_pdf(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, d
     with _source_date_epoch(_epoch(r)):
         document = routine_document(ds, ctx, routine_id, site_url, draft)
         _with_archive_xmp(document, meta)
-        pdf = document.write_pdf(pdf_variant="pdf/a-2b", pdf_tags=True, pdf_identifier=ident,
-                                 output_intent="srgb", finisher=finisher)
+        with _flate_level():
+            pdf = document.write_pdf(pdf_variant="pdf/a-2b", pdf_tags=True, pdf_identifier=ident,
+                                     output_intent="srgb", finisher=finisher)
     boxes = signature_boxes(document)
     missing = [p for p in r.parties if p not in {party for party, _, _ in boxes}] if r.signable else []
     if missing:

@@ -359,3 +359,42 @@ def test_a_build_given_its_checked_data_does_not_check_or_index_it_again(tmp_pat
     monkeypatch.undo()
     build_pdfs(ROOT / "data", tmp_path / "folder", SITE_URL, [MOSS], jobs=1, today=TODAY)
     assert (tmp_path / "given" / f"{MOSS}.pdf").read_bytes() == (tmp_path / "folder" / f"{MOSS}.pdf").read_bytes()
+
+
+def _flate_streams(pdf: bytes) -> list[tuple[bool, bytes, bytes]]:
+    """(is a cross-reference stream, stored, decompressed) for every Flate stream of the file."""
+    import zlib
+
+    out = []
+    for m in re.finditer(rb"\bstream\r?\n", pdf):
+        chunk = pdf[m.end():pdf.find(b"endstream", m.end())]
+        inflate = zlib.decompressobj()
+        try:
+            raw = inflate.decompress(chunk)
+        except zlib.error:
+            continue  # not Flate
+        head = pdf[max(0, m.start() - 300):m.start()]
+        xref = b"/XRef" in head[head.rfind(b"obj"):]
+        out.append((xref, chunk[:len(chunk) - len(inflate.unused_data)], raw))
+    return out
+
+
+def test_streams_are_written_at_zlib_level_6_and_hold_what_level_9_would(real, monkeypatch):
+    """pydyf writes at level 9; the build at level 6 (pdf.FLATE_LEVEL): every stream, the object
+    stream of the tag tree and the cross-reference stream included, is zlib's level 6 of the very
+    bytes pydyf's own writing holds."""
+    import contextlib
+    import zlib
+
+    ds, _, findings = real
+    ctx = pdf_mod.print_context(ds, TODAY, findings)
+    built = pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL)
+    monkeypatch.setattr(pdf_mod, "_flate_level", contextlib.nullcontext)
+    plain = pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL)
+    ours, theirs = _flate_streams(built), _flate_streams(plain)
+    assert len(ours) == len(theirs) > 20 and [x for x, *_ in ours] == [x for x, *_ in theirs]
+    # (a cross-reference stream holds byte offsets, which move with every stream's size)
+    assert [raw for x, _, raw in ours if not x] == [raw for x, _, raw in theirs if not x]
+    assert all(stored == zlib.compress(raw, 6) for _, stored, raw in ours if raw)  # (not pyHanko's empty field faces)
+    assert not all(stored == zlib.compress(raw, 6) for _, stored, raw in theirs)
+    assert len(plain) < len(built) < 1.1 * len(plain)
