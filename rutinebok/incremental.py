@@ -50,6 +50,9 @@ class Memo:
     pages: dict[str, str] = field(default_factory=dict)
     deps: dict[str, frozenset | _Parts] = field(default_factory=dict)  # page -> the entities it showed
     made: set[str] = field(default_factory=set)  # pages made by the last call (the rest were kept)
+    # The last call found nothing changed since the memo was made: the pages it made again (those
+    # of no one entity) are made from the same data, and the memo holds what it held.
+    same: bool = False
 
 
 def _owners(ds) -> dict[str, Key]:
@@ -183,6 +186,7 @@ def pages(renderer, memo: Memo | None) -> dict[str, str]:
     memo.deps = deps
     memo.texts, memo.owners, memo.refs, memo.findings, memo.rules = texts, owners, refs, findings, rules
     memo.context, memo.pages, memo.made = _context(renderer), out, made
+    memo.same = hit is not None and not hit and not changed
     return out
 
 

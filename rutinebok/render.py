@@ -737,15 +737,18 @@ def render_site(ds: Dataset, findings: list[Finding], options: SiteOptions) -> d
     return SiteRenderer(ds, findings, options).pages()
 
 
-def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
+def calendar_ics(rr: SiteRenderer, site_url: str = "", kept=None) -> bytes:
     """The calendar feed: review dates, start dates, plan ends, and recurring meetings.
 
     Each event is made by the icalendar library from its values; the bytes of an event are kept
     for the process by those values (`make serve` makes the feed on every rebuild, and writing
     22,000 lines cost about a second at 1,000 routines), and the feed is the calendar's own lines
-    around the events, as icalendar writes it (a test compares it with the whole feed made at once)."""
+    around the events, as icalendar writes it (a test compares it with the whole feed made at once).
+    `kept`: a buildcache.Table keeping each event's bytes between builds, by its values and the code."""
     global _EVENTS
     from icalendar import Calendar
+
+    from . import buildcache
 
     cal = Calendar()
     cal.add("prodid", f"-//Rutinebok//{__version__}//NO")
@@ -759,7 +762,17 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "") -> bytes:
     def event(*values) -> bytes:
         key = tuple(tuple(sorted(v.items())) if isinstance(v, dict) else v for v in values)
         if (made := used.get(key)) is None:
-            made = _EVENTS.get(key) or _event_ics(*values)
+            made = _EVENTS.get(key)
+            if made is None and kept is not None:
+                k = buildcache.key("ics", json.dumps(key, default=str, ensure_ascii=False))
+                text = kept.get(k)
+                if isinstance(text, str):
+                    made = text.encode("utf-8")
+                else:
+                    made = _event_ics(*values)
+                    kept.put(k, made.decode("utf-8"))
+            if made is None:
+                made = _event_ics(*values)
             used[key] = made
         return made
 

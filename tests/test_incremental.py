@@ -49,7 +49,8 @@ class Loop:
             return incremental.pages(renderer(self.data, self.cache), self.memo)
         self.memo = incremental.load(self.kept)
         made = incremental.pages(renderer(self.data), self.memo)
-        incremental.save(self.memo, self.kept)
+        if not self.memo.same:  # as Engine.pages: a memo nothing changed since is not written again
+            incremental.save(self.memo, self.kept)
         return made
 
     def check(self) -> set[str]:
@@ -348,3 +349,43 @@ def test_a_routine_that_leaves_a_municipality_leaves_its_page(seed_data: Path, t
     assert "omrade/moss-kommune.md" in made
     assert "moss-krisesenter-nav" not in loop.memo.pages["omrade/moss-kommune.md"]
     assert "moss-krisesenter-nav" in loop.memo.pages["omrade/valer-kommune.md"]
+
+
+def test_calendar_events_kept_in_the_build_cache_give_the_feed_made_at_once(seed_data: Path, tmp_path, monkeypatch):
+    """A build keeps each event's bytes in the build cache (Engine.files): the next process makes
+    no event with icalendar, and the feed is the one made at once; an edit is made again."""
+    from rutinebok.buildcache import Table
+
+    url = "https://rutinebok.example/"
+    render._EVENTS.clear()
+    kept = Table(tmp_path, "ics.json")
+    first = render.calendar_ics(renderer(seed_data), url, kept)
+    kept.save()
+    render._EVENTS.clear()  # a new process
+    made = []
+    real = render._event_ics
+    monkeypatch.setattr(render, "_event_ics", lambda *values: made.append(values) or real(*values))
+    kept = Table(tmp_path, "ics.json")
+    assert render.calendar_ics(renderer(seed_data), url, kept) == first == _whole_feed(renderer(seed_data), url)
+    assert made == []
+    render._EVENTS.clear()
+    edit(seed_data / "routines" / "moss-krisesenter-nav.yml", lambda d: d.update(title=d["title"] + " endret"))
+    rr = renderer(seed_data)
+    assert render.calendar_ics(rr, url, Table(tmp_path, "ics.json")) == _whole_feed(rr, url)
+    assert made and all("endret" in " ".join(map(str, values)) for values in made)  # only what the edit reached
+
+
+def test_a_build_that_makes_no_page_keeps_the_memo_it_read(seed_data: Path, tmp_path: Path):
+    """Engine.pages writes the memo only when something changed: a build with nothing changed
+    makes only the pages of no one entity (lists), leaves the memo as it was, and a real edit
+    after it gives the pages of a build from scratch."""
+    loop = Loop(seed_data, tmp_path / "kept")
+    memo_file = tmp_path / "kept" / incremental.MEMO_FILE
+    written, stamp = memo_file.read_bytes(), memo_file.stat().st_mtime_ns
+    routine = seed_data / "routines" / "moss-krisesenter-nav.yml"
+    again = loop.check()
+    assert loop.memo.same and f"rutiner/{routine.stem}.md" not in again
+    assert memo_file.read_bytes() == written and memo_file.stat().st_mtime_ns == stamp
+    edit(routine, lambda d: d.update(title=d["title"] + " (ny)"))
+    assert f"rutiner/{routine.stem}.md" in loop.check()
+    assert memo_file.read_bytes() != written
