@@ -189,11 +189,11 @@ def test_the_real_build_refuses_a_cache_folder_in_the_repository(tmp_path):
             .replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
             .replace("module_name: macros/main", f"module_name: {ROOT / 'macros' / 'main'}"))
     for setting in (f"cache: {repo / 'cache'}", f"pdf_cache: {repo / 'cache'}\n    cache: {tmp_path / 'own'}"):
-        config = base.replace("    data: data\n", f"    data: {ROOT / 'data'}\n    {setting}\n")
+        config = base.replace("    data: data\n", f"    data: data\n    {setting}\n")
         assert setting in config
         (tmp_path / "mkdocs.yml").write_text(config, "utf-8")
         out = tmp_path / "site"
-        done = build_site(out, config=tmp_path / "mkdocs.yml")
+        done = build_site(out, ROOT / "data", config=tmp_path / "mkdocs.yml")
         assert done.returncode != 0
         assert "sjekket inn i git" in done.stderr and "Traceback" not in done.stderr
         assert not (out / "index.html").exists()
@@ -267,19 +267,20 @@ def test_the_search_index_of_unchanged_pages_is_copied_and_a_change_remakes_only
     assert _words(without / "pagefind" / "omrade" / bundle) == _words(site / "pagefind" / "omrade" / bundle)
 
 
-def _site_config(folder: Path, data: Path) -> Path:
+def _site_config(folder: Path) -> Path:
+    """The repository's mkdocs.yml in `folder`; the data folder is given to each build
+    (RUTINEBOK_DATA: a build refuses a data folder of mkdocs.yml outside its project)."""
     config = (ROOT / "mkdocs.yml").read_text("utf-8")
     config = (config.replace("docs_dir: content", f"docs_dir: {ROOT / 'content'}")
               .replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
-              .replace("module_name: macros/main", f"module_name: {ROOT / 'macros' / 'main'}")
-              .replace("    data: data\n", f"    data: {data}\n"))
+              .replace("module_name: macros/main", f"module_name: {ROOT / 'macros' / 'main'}"))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "mkdocs.yml").write_text(config, "utf-8")
     return folder / "mkdocs.yml"
 
 
-def _built(config: Path, out: Path) -> dict[str, bytes]:
-    done = build_site(out, config=config)
+def _built(config: Path, out: Path, data: Path) -> dict[str, bytes]:
+    done = build_site(out, data, config=config)
     assert done.returncode == 0, done.stderr
     files = _files(out)
     # Pagefind's own files vary between runs over the same pages (see _not_pagefind).
@@ -292,17 +293,17 @@ def test_a_build_with_the_cache_gives_the_site_a_build_without_it_gives(work, tm
     data change, each the same as a build without any cache (a project outside a git work tree)."""
     data = work / "data"
     shutil.copytree(ROOT / "data", data)
-    cached = _site_config(work, data)
-    plain = _site_config(tmp_path_factory.mktemp("no-git"), data)
-    without = _built(plain, work / "without")
+    cached = _site_config(work)
+    plain = _site_config(tmp_path_factory.mktemp("no-git"))
+    without = _built(plain, work / "without", data)
     assert not (plain.parent / "build" / "cache").exists()
-    assert _built(cached, work / "first") == without
+    assert _built(cached, work / "first", data) == without
     assert any((work / "build" / "cache" / "postbuild").rglob("*"))
-    assert _built(cached, work / "second") == without
+    assert _built(cached, work / "second", data) == without
     org = data / "organisations" / "nav-moss.yml"
     org.write_text(org.read_text("utf-8").replace("name: NAV Moss", "name: NAV Moss og omegn", 1), "utf-8")
-    changed = _built(cached, work / "third")
-    assert changed == _built(plain, work / "without-2") != without
+    changed = _built(cached, work / "third", data)
+    assert changed == _built(plain, work / "without-2", data) != without
     assert "NAV Moss og omegn" in changed["rutiner/moss-krisesenter-nav/index.html"].decode()
 
 
