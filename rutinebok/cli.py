@@ -73,7 +73,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     c.set_defaults(handler=cmd_check)
     c.add_argument("paths", nargs="*", type=Path, metavar="FIL",
                    help="vis bare funnene i disse filene (alle dataene leses likevel, for henvisningene)")
-    c.add_argument("--data", type=Path, default=Path("data"), help="datamappen (standard: data)")
+    c.add_argument("--data", type=Path, default=None, help="datamappen (standard: data)")
     c.add_argument("--strict", action="store_true", help="advarsler teller som feil")
     c.add_argument("--today", type=_date, default=None, help="dagens dato, ÅÅÅÅ-MM-DD (for testing)")
     c.add_argument("--format", choices=("text", "json"), default="text")
@@ -114,11 +114,6 @@ def _findings(args: argparse.Namespace, today: dt.date):
     from .load import load_dataset
 
     report = Report()
-    if args.data == Path("data"):  # the repository's own (not a folder named on the command line)
-        from .safefiles import outside_folder
-
-        if why := outside_folder(args.data, Path.cwd()):
-            raise UserError(why, "erstatt lenken med mappen, eller pek på en datamappe med --data")
     ds = load_dataset(args.data, report)
     partial = bool(ds.failed_files)
     checked = run_checks(ds, today)
@@ -142,6 +137,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     today = args.today or dt.date.today()
     started = time.perf_counter()
+    if args.data is None:  # the repository's own (not a folder named on the command line)
+        from .safefiles import outside_folder
+
+        args.data = Path("data")
+        if why := outside_folder(args.data, Path.cwd()):
+            raise UserError(why, "erstatt lenken med mappen, eller pek på en datamappe med --data")
     keep = _file_filter(args.paths, args.data)
     ds, report, partial = _findings(args, today)
     findings = [f for f in report.sorted() if keep is None or keep(f.file)]

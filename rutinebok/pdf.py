@@ -661,7 +661,7 @@ def routine_document(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: 
 # routine's time. The build instead lays the contents out with two figure-wide placeholders and
 # writes the numbers into the laid-out boxes, which keeps every line's width and so every page.
 CONTENTS_PLACEHOLDER = "00"
-CONTENTS_PLACEHOLDER_CSS = f'.toc a::after {{ content: leader(".") " " "{CONTENTS_PLACEHOLDER}"; }}'
+CONTENTS_PLACEHOLDER_CSS = f'.toc a.rb-toc::after {{ content: leader(".") " " "{CONTENTS_PLACEHOLDER}"; }}'
 FIGURE_SPACE = "\u2007"  # as wide as a figure: a page number under 10 keeps the placeholder's width
 
 

@@ -763,16 +763,15 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "", kept=None) -> bytes:
         key = tuple(tuple(sorted(v.items())) if isinstance(v, dict) else v for v in values)
         if (made := used.get(key)) is None:
             made = _EVENTS.get(key)
-            if made is None and kept is not None:
+            if kept is not None:
                 k = buildcache.key("ics", json.dumps(key, default=str, ensure_ascii=False))
-                text = kept.get(k)
-                if isinstance(text, str):
+                text = kept.get(k)  # (asked for even when in memory: what is not asked for is dropped)
+                if made is None and isinstance(text, str):
                     made = text.encode("utf-8")
-                else:
-                    made = _event_ics(*values)
+                made = made or _event_ics(*values)
+                if text is None:
                     kept.put(k, made.decode("utf-8"))
-            if made is None:
-                made = _event_ics(*values)
+            made = made or _event_ics(*values)
             used[key] = made
         return made
 

@@ -130,7 +130,7 @@ class Project:
 
     @property
     def data_dir(self) -> Path:
-        return self.root / os.environ.get("RUTINEBOK_DATA", self.settings["data"])
+        return self.root / (os.environ.get("RUTINEBOK_DATA") or self.settings["data"])
 
     @cached_property
     def cache_dir(self) -> Path | None:

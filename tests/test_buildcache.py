@@ -342,3 +342,44 @@ def test_data_files_read_before_are_not_parsed_again_and_give_the_same_data(tmp_
     assert changed[0].organisations[org.stem].name.startswith("Nytt navn")
     table.save()
     assert len(json.loads(buildcache.Store(cache).get_file("yaml.json"))) == len(plain[0].files)
+
+
+def test_the_engine_keeps_the_memo_it_read_and_the_calendar_events_between_builds(work, monkeypatch):
+    """Engine.pages writes the page memo only when something changed since it was read, and
+    Engine.files keeps the calendar events in the cache (a build), or not (`make serve`, which
+    keeps them in memory); the feed is the same either way."""
+    from rutinebok import incremental, render
+    from rutinebok.load import LoadCache
+    from rutinebok.site import Engine, Project
+
+    data = work / "data"
+    shutil.copytree(ROOT / "data", data)
+    monkeypatch.setenv("RUTINEBOK_DATA", str(data))
+    monkeypatch.setenv("RUTINEBOK_SITE_URL", "https://rutinebok.example/")
+    monkeypatch.delenv("RUTINEBOK_DRAFT", raising=False)
+    project = Project.from_mkdocs(_site_config(work))
+    memo, ics = work / "build" / "cache" / incremental.MEMO_FILE, work / "build" / "cache" / "ics.json"
+    render._EVENTS.clear()
+    first = Engine(project)
+    first.pages()
+    feed = first.files(pdf=False)["kalender.ics"]
+    written, stamp = memo.read_bytes(), memo.stat().st_mtime_ns
+    assert len(json.loads(buildcache.Store(ics.parent).get_file("ics.json"))) > 5
+    events = ics.stat().st_mtime_ns
+    render._EVENTS.clear()  # another process
+    made = []
+    real = render._event_ics
+    monkeypatch.setattr(render, "_event_ics", lambda *values: made.append(values) or real(*values))
+    again = Engine(project)
+    again.pages()
+    assert again.files(pdf=False)["kalender.ics"] == feed and made == []
+    assert memo.read_bytes() == written and memo.stat().st_mtime_ns == stamp
+    assert ics.stat().st_mtime_ns == events
+    serving = Engine(project, load_cache=LoadCache())
+    render._EVENTS.clear()
+    assert serving.files(pdf=False)["kalender.ics"] == feed and made
+    assert ics.stat().st_mtime_ns == events
+    routine = data / "routines" / "moss-krisesenter-nav.yml"
+    routine.write_text(routine.read_text("utf-8").replace("title: ", "title: Endret ", 1), "utf-8")
+    Engine(project).pages()
+    assert memo.read_bytes() != written

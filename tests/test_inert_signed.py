@@ -38,7 +38,7 @@ def test_signed_pdf_with_an_odd_field_name_does_not_crash_the_site(real, tmp_pat
     assert "versjon-1.pdf" in page and str(tmp_path) not in page
 
 
-def _with_catalog_in_object_stream(pdf: bytes, body: bytes) -> bytes:
+def _with_catalog_in_object_stream(pdf: bytes, body: bytes, offset: int = 0) -> bytes:
     """pdf with an update whose catalog is `body`, the one object of a new object stream, so that
     the object's data runs to the end of the stream's data (as a crafted copy can)."""
     import re
@@ -47,7 +47,7 @@ def _with_catalog_in_object_stream(pdf: bytes, body: bytes) -> bytes:
     prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
     catalog, objstm, xref = size, size + 1, size + 2
     out = bytearray(pdf if pdf.endswith(b"\n") else pdf + b"\n")
-    header = b"%d 0 " % catalog
+    header = b"%d %d " % (catalog, offset)
     data = header + body
     objstm_at = len(out)
     out += (b"%d 0 obj\n<< /Type /ObjStm /N 1 /First %d /Length %d >>\nstream\n" % (objstm, len(header), len(data))
@@ -74,9 +74,13 @@ def test_a_copy_whose_last_object_is_an_unending_comment_is_refused_not_read_for
     from .pdf_helpers import build_moss
 
     pdf = build_moss(tmp_path / "pdf")
-    for n, body in enumerate((b"%no end of line", b"[1 2 %no end", b"<< /A %no end")):
+    # The first two run pyHanko's comment loop into the end of the data (the second with the
+    # object's offset just past it, where a read moves nothing); in the others pyHanko itself
+    # stops at the end, and the copy must be refused without a traceback.
+    for n, (body, offset) in enumerate(((b"%no end of line", 0), (b"%", 1), (b"[1 2 %no end", 0),
+                                        (b"<< /A %no end", 0))):
         crafted = tmp_path / f"crafted-{n}.pdf"
-        crafted.write_bytes(_with_catalog_in_object_stream(pdf.read_bytes(), body))
+        crafted.write_bytes(_with_catalog_in_object_stream(pdf.read_bytes(), body, offset))
         code = ("import sys; from pathlib import Path; from rutinebok.sign import SignError, verify_pdf\n"
                 "try:\n    verify_pdf(Path(sys.argv[1]), [], data_dir=Path(sys.argv[2]))\n"
                 "except SignError as exc:\n    print('refused:', exc)\n")

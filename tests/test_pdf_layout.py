@@ -5,6 +5,7 @@ no Markdown markers or doubled punctuation in the printed text, readable diagram
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -385,3 +386,26 @@ def test_contents_leaders_are_one_run_of_the_same_dots_in_the_same_places():
     assert len(plain) == len(merged) >= 15
     assert [row[:5] for row in merged] == [row[:5] for row in plain]
     assert all(row[5] == 1 for row in merged) and sum(row[5] for row in plain) > 700
+
+
+def test_a_contents_list_written_in_the_data_gets_no_placeholder(tmp_path, monkeypatch):
+    """Markdown in the data can make its own list of class «toc» (`[TOC]`); the placeholders are
+    for the routine's own contents only (a.rb-toc), so none is left in the printed text, and the
+    routine's contents are still numbered in one layout."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    path = data / "routines" / "moss-krisesenter-nav.yml"
+    text = path.read_text("utf-8")
+    old = "      - text: >-\n          Rutinen er ett av tiltakene"
+    assert old in text
+    path.write_text(text.replace(old, '      - text: "[TOC]\\n\\n#### Egen overskrift\\n\\nTekst under den."\n' + old, 1),
+                    "utf-8")
+    ds, findings = pdf_mod.load_checked(data, TODAY)
+    ctx = pdf_mod.print_context(ds, TODAY, findings)
+    out = tmp_path / "moss.pdf"
+    counts = _layouts_of_page_one(monkeypatch)
+    out.write_bytes(pdf_mod.render_pdf(ds, ctx, "moss-krisesenter-nav", SITE_URL))
+    assert len(counts) == 1
+    pages = [page.extract_text() for page in PdfReader(out).pages]
+    assert any("Egen overskrift" in page for page in pages)
+    assert not re.search(r"\.{3,} *00 *$", "\n".join(pages), re.MULTILINE)

@@ -44,18 +44,15 @@ def _comments_end(read_object):
     such an object at the end of an object stream made `verify`, and the site build that reads
     every copy under signed/, hang for ever. Here that comment is malformed data, as the rest of
     the object would be."""
-    import os
-
     from pyhanko.pdf_utils.misc import PdfStreamError
 
     def read(stream, *args, **kwargs):
+        start = stream.tell()
         if stream.read(1) == b"%":
-            start = stream.tell()
             while (byte := stream.read(1)) not in (b"\r", b"\n"):
                 if not byte:
                     raise PdfStreamError("a comment runs to the end of the data")
-            stream.seek(start)
-        stream.seek(-1, os.SEEK_CUR)  # as read_object itself reads its first byte
+        stream.seek(start)  # where it was (at the end of the data a read moves nothing)
         return read_object(stream, *args, **kwargs)
 
     read.__wrapped__ = read_object
