@@ -328,6 +328,27 @@ def collect_pages(site: Path, store: Store | None = None) -> list[list[Record]]:
 
 
 _STORE: Store | None = None  # read by _page_file in workers
+TEMP_PREFIX = "rb-search-"  # Pagefind's input: <temp>/rb-search-<pid>-*
+
+
+def remove_stale_temp() -> None:
+    """Pagefind input folders left by a process that is gone (a preview stopped at once by
+    `make serve`'s next build, rutinebok.preview)."""
+    base = Path(tempfile.gettempdir())
+    try:
+        names = [n for n in os.listdir(base) if n.startswith(TEMP_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        found = re.match(rf"{TEMP_PREFIX}(\d+)-", name)
+        if found is None or int(found[1]) == os.getpid():
+            continue
+        try:
+            os.kill(int(found[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(base / name, ignore_errors=True)
+        except OSError:
+            pass  # alive (another user's, or not ours to ask)
 
 
 def _collect(site: Path, store: Store | None) -> list[tuple[list[Record], str]]:
@@ -391,7 +412,7 @@ def _write_index(pages: list[list[Record]], out: Path, areas: bool = False, fold
     exe = get_executable()
     if exe is None:
         raise RuntimeError("finner ikke Pagefind (pip-pakken pagefind[bin]); kjør make install")
-    with tempfile.TemporaryDirectory(prefix="rb-search-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         src = Path(tmp)
         for n, document in enumerate(documents):
             (src / f"{n}.html").write_text(document, encoding="utf-8")
@@ -459,6 +480,7 @@ def build(site: Path, cache: Path | None = None) -> dict:
     its HTML, an index part by the documents it indexes, so a build after a small change
     parses the pages that changed and runs Pagefind only for the parts they are in."""
     site = site.resolve()
+    remove_stale_temp()
     store = folders = None
     if cache is not None and buildcache.check_not_tracked(cache):
         store = Store(Path(cache) / "records")
