@@ -762,16 +762,13 @@ def calendar_ics(rr: SiteRenderer, site_url: str = "", kept=None) -> bytes:
     def event(*values) -> bytes:
         key = tuple(tuple(sorted(v.items())) if isinstance(v, dict) else v for v in values)
         if (made := used.get(key)) is None:
-            made = _EVENTS.get(key)
-            if kept is not None:
-                k = buildcache.key("ics", json.dumps(key, default=str, ensure_ascii=False))
-                text = kept.get(k)  # (asked for even when in memory: what is not asked for is dropped)
-                if made is None and isinstance(text, str):
-                    made = text.encode("utf-8")
-                made = made or _event_ics(*values)
-                if text is None:
-                    kept.put(k, made.decode("utf-8"))
-            made = made or _event_ics(*values)
+            # In memory (`make serve`), else in the build cache, else made. The cache is asked
+            # even when memory has it: what a build does not ask for is dropped when it saves.
+            k = buildcache.key("ics", json.dumps(key, default=str, ensure_ascii=False)) if kept is not None else ""
+            text = kept.get(k) if k else None
+            made = _EVENTS.get(key) or (text.encode("utf-8") if isinstance(text, str) else None) or _event_ics(*values)
+            if k and not isinstance(text, str):
+                kept.put(k, made.decode("utf-8"))
             used[key] = made
         return made
 
