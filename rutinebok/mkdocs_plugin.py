@@ -98,8 +98,12 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
         if self.dirty:
             self._previous = pages
         if self._pdfs_later:
-            generated.update({f"pdf/{rid}.pdf": self.engine.pdf_cache / f"{rid}.pdf" for rid in self.engine.ds.routines
-                              if (self.engine.pdf_cache / f"{rid}.pdf").is_file()})
+            made = {f"pdf/{rid}.pdf": self.engine.pdf_cache / f"{rid}.pdf" for rid in self.engine.ds.routines}
+            ready = {path: pdf for path, pdf in made.items() if pdf.is_file()}
+            generated.update(ready)
+            # A PDF not made yet (a fresh clone) comes with the preview after this build: the
+            # routine page's link to it is not a broken link, which --strict would stop on.
+            _PDFS_LATER.paths = set(made) - set(ready)
         for path, content in generated.items():
             if isinstance(content, Path):
                 files.append(File.generated(config, path, abs_src_path=str(content)))
@@ -188,6 +192,24 @@ class RutinebokPlugin(BasePlugin[RutinebokPluginConfig]):
 
 
 _THEME_COMPILED = _CompiledTemplates()
+
+
+class _PdfsLater(logging.Filter):
+    """MkDocs' warning that a page links to a PDF the docs do not hold, for the PDFs `make serve`
+    makes after the build (RutinebokPlugin.on_files); any other missing link is still warned of."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (self.paths and "but the target '" in message
+                    and message.split("but the target '", 1)[1].split("'", 1)[0] in self.paths)
+
+
+_PDFS_LATER = _PdfsLater()
+logging.getLogger("mkdocs.structure.pages").addFilter(_PDFS_LATER)
 
 
 class _DirtyNotice(logging.Filter):
