@@ -21,7 +21,6 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-import io
 import json
 import multiprocessing
 import multiprocessing.util
@@ -71,8 +70,7 @@ FONTS = {  # (family, weight, style) -> file in FONT_DIR (Debian: fonts-dejavu-c
 }
 # Engine modules whose code shapes the PDF: a change in any of them rebuilds every PDF.
 ENGINE_FILES = ["pdf.py", "archive.py", "index.py", "names.py", "notices.py", "outline.py", "words.py", "diagram.py", "model.py",
-                "xmp.py", "escape.py", "__init__.py",
-                "sign/reading.py", "sign/objparse.py"]  # they read the objects the field update writes again
+                "xmp.py", "escape.py", "__init__.py"]
 MANIFEST = ".rutinebok-pdf.json"
 SIG_W_MM, SIG_H_MM = 80, 22  # the signature line's box; the digital field covers it exactly
 PX_TO_PT = 0.75  # WeasyPrint positions are CSS px (1/96 in); PDF user space is pt (1/72 in)
@@ -842,13 +840,6 @@ def _serialise_once(pdf) -> None:
 
 def render_pdf(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, draft: bool = False) -> bytes:
     """One routine as PDF/A-2b bytes with empty signature fields, the same bytes every time."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.sign.fields import (
-        FieldMDPAction,
-        FieldMDPSpec,
-        SigFieldSpec,
-        append_signature_field,
-    )
     r = ds.routines[routine_id]
     source = routine_source_hash(ds, r.id, index=ctx.index)
     ident = hashlib.sha256(f"{r.id}:{source}:{site_url}{':draft' if draft else ''}"
@@ -856,118 +847,83 @@ def render_pdf(ds: Dataset, ctx: PrintContext, routine_id: str, site_url: str, d
     info = {META_ID: r.id, META_VERSION: str(r.version), META_HASH: source,
             META_ENGINE: __version__}
     meta = archive_meta(ds, routine_id, ctx.index)
-
-    def finisher(_document, pdf) -> None:
-        import pydyf
-
-        for key, value in info.items():  # custom keys in the document information dictionary
-            pdf.info[key] = pydyf.String(value)
-        _serialise_once(pdf)
+    names = {p.id: p.name for p in meta.parties}
 
     with _source_date_epoch(_epoch(r)):
         document = routine_document(ds, ctx, routine_id, site_url, draft)
+        boxes = signature_boxes(document)
+        missing = [p for p in r.parties if p not in {party for party, _, _ in boxes}] if r.signable else []
+        if missing:
+            raise PdfError(f"{r.id}: fant ikke signaturfeltet for {', '.join(missing)} i oppsettet")
+
+        def finisher(_document, pdf) -> None:
+            import pydyf
+
+            for key, value in info.items():  # custom keys in the document information dictionary
+                pdf.info[key] = pydyf.String(value)
+            add_signature_fields(pdf, [(f"{FIELD_PREFIX}{party}", f"Signatur for {names.get(party, party)}",
+                                        page, box) for party, page, box in boxes])
+            _serialise_once(pdf)
+
         _with_archive_xmp(document, meta)
         with _flate_level():
-            pdf = document.write_pdf(pdf_variant="pdf/a-2b", pdf_tags=True, pdf_identifier=ident,
-                                     output_intent="srgb", finisher=finisher)
-    boxes = signature_boxes(document)
-    missing = [p for p in r.parties if p not in {party for party, _, _ in boxes}] if r.signable else []
-    if missing:
-        raise PdfError(f"{r.id}: fant ikke signaturfeltet for {', '.join(missing)} i oppsettet")
-    writer = _field_writer(io.BytesIO(pdf))
-    # pyHanko gives an update a random second /ID; this one is fixed by the data.
-    writer._document_id = generic.ArrayObject([generic.ByteStringObject(ident), generic.ByteStringObject(ident)])
-    names = {p.id: p.name for p in meta.parties}
-    for party, page_number, box in boxes:
-        name = f"{FIELD_PREFIX}{party}"
-        # Each field locks itself once signed (FieldMDP); the first signature certifies the
-        # whole document (DocMDP, `rutinebok sign`).
-        append_signature_field(writer, SigFieldSpec(
-            sig_field_name=name, on_page=page_number, box=box,
-            readable_field_name=f"Signatur for {names.get(party, party)}",
-            field_mdp_spec=FieldMDPSpec(FieldMDPAction.INCLUDE, fields=[name])))
-    tag_signature_fields(writer, [f"{FIELD_PREFIX}{party}" for party, _, _ in boxes])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+            return document.write_pdf(pdf_variant="pdf/a-2b", pdf_tags=True, pdf_identifier=ident,
+                                      output_intent="srgb", finisher=finisher)
 
 
-def tag_signature_fields(writer, names: list[str]) -> None:
-    """Put each signature field's widget in the tag tree (PDF/UA): a /Form structure element
-    with an /OBJR to the widget, the widget's /StructParent in the parent tree, and tab order
-    by structure on its page, so a screen reader finds the fields where they are labelled (/TU)."""
-    from pyhanko.pdf_utils import generic
+def add_signature_fields(pdf, fields: list[tuple[str, str, int, tuple[float, float, float, float]]]) -> None:
+    """Each (name, label, page index, (x1, y1, x2, y2) in points) as an empty signature field in
+    WeasyPrint's PDF while it is written (the finisher): the field pyHanko's append_signature_field
+    makes, in the same file rather than an update that reads the whole file back.
 
-    root = writer.root
-    if not names or "/AcroForm" not in root or "/StructTreeRoot" not in root:
-        return  # not signable: no fields to tag
-    tree_ref = root.raw_get("/StructTreeRoot")
-    fields = {}
-    for ref in root["/AcroForm"]["/Fields"]:
-        field = ref.get_object()
-        if field.get("/T") in names and field.get("/Subtype") == "/Widget":
-            fields[str(field["/T"])] = ref
-    if not isinstance(tree_ref, generic.IndirectObject) or not fields:
+    - Each field locks itself once signed (FieldMDP /Lock); the first signature certifies the
+      whole document (DocMDP, `rutinebok sign`).
+    - PDF/A: printed (/F 132: print, locked), with an empty appearance stream.
+    - PDF/UA: labelled (/TU), and in the tag tree as a /Form structure element with an /OBJR to
+      the widget, and the widget's /StructParent in the parent tree (WeasyPrint's tagged pages
+      already take their tab order from the structure), so a screen reader finds the field where
+      it is labelled."""
+    import pydyf
+
+    if not fields:
         return
-    tree = tree_ref.get_object()
-    top = tree["/K"]
-    document_ref = top[0] if isinstance(top, generic.ArrayObject) and len(top) == 1 else tree_ref
-    document = document_ref.get_object()
-    kids = document.get("/K")
-    if not isinstance(kids, generic.ArrayObject):
-        kids = generic.ArrayObject([] if kids is None else [kids])
-        document[generic.NameObject("/K")] = kids
-    parent_tree_ref = tree.raw_get("/ParentTree")
-    parent_tree = parent_tree_ref.get_object()
-    nums = parent_tree["/Nums"]
-    next_key = int(tree.get("/ParentTreeNextKey", 0))
-    next_key = max([next_key] + [int(nums[i]) + 1 for i in range(0, len(nums), 2)])
-    for name in names:
-        widget_ref = fields.get(name)
-        if widget_ref is None:
-            continue
-        widget = widget_ref.get_object()
-        page_ref = widget.raw_get("/P")
-        form = generic.DictionaryObject({
-            generic.NameObject("/Type"): generic.NameObject("/StructElem"),
-            generic.NameObject("/S"): generic.NameObject("/Form"),
-            generic.NameObject("/P"): document_ref,
-            generic.NameObject("/Pg"): page_ref,
-            generic.NameObject("/K"): generic.ArrayObject([generic.DictionaryObject({
-                generic.NameObject("/Type"): generic.NameObject("/OBJR"),
-                generic.NameObject("/Obj"): widget_ref,
-                generic.NameObject("/Pg"): page_ref,
-            })]),
+    numbers = pdf.pages["Kids"][::3]
+
+    def obj(reference: bytes):
+        return pdf.objects[int(reference.split()[0])]
+
+    tree = obj(pdf.catalog["StructTreeRoot"])
+    document = obj(tree["K"][0])
+    nums = obj(tree["ParentTree"])["Nums"]
+    key = max((nums[i] for i in range(0, len(nums), 2)), default=-1) + 1
+    acroform = pydyf.Array()
+    for name, label, page_index, (x1, y1, x2, y2) in fields:
+        page = pdf.objects[numbers[page_index]]
+        appearance = pydyf.Stream(extra={"Type": "/XObject", "Subtype": "/Form", "Resources": pydyf.Dictionary(),
+                                         "BBox": pydyf.Array([0, 0, round(x2 - x1, 2), round(y2 - y1, 2)])})
+        pdf.add_object(appearance)
+        widget = pydyf.Dictionary({
+            "Type": "/Annot", "Subtype": "/Widget", "FT": "/Sig",
+            "T": pydyf.String(name), "TU": pydyf.String(label),
+            "F": 132, "Rect": pydyf.Array([x1, y1, x2, y2]), "P": page.reference,
+            "Lock": pydyf.Dictionary({"Type": "/SigFieldLock", "Action": "/Include",
+                                      "Fields": pydyf.Array([pydyf.String(name)])}),
+            "AP": pydyf.Dictionary({"N": appearance.reference}),
+            "StructParent": key,
         })
-        form_ref = writer.add_object(form)
-        kids.append(form_ref)
-        widget[generic.NameObject("/StructParent")] = generic.NumberObject(next_key)
-        nums.extend([generic.NumberObject(next_key), form_ref])
-        next_key += 1
-        writer.update_container(widget)
-        page = page_ref.get_object()
-        page[generic.NameObject("/Tabs")] = generic.NameObject("/S")
-        writer.update_container(page)
-    tree[generic.NameObject("/ParentTreeNextKey")] = generic.NumberObject(next_key)
-    for obj in (document, parent_tree, tree):
-        writer.update_container(obj)
-
-
-def _field_writer(stream):
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
-    class FieldWriter(IncrementalPdfFileWriter):
-        """Adds the empty signature fields without stamping the time of day into /Info and
-        the XMP metadata: the fields belong to the same document, dated from its data."""
-
-        def _update_meta(self):
-            pass
-
-    from .sign.reading import _reader_class
-
-    # The signing commands' reader: each object stream decoded and indexed once, its objects read
-    # by sign/objparse.py into the same pyHanko objects (the tag tree's ~2,000 are in one stream).
-    return FieldWriter(stream, prev=_reader_class()(stream, strict=True))
+        pdf.add_object(widget)
+        form = pydyf.Dictionary({
+            "Type": "/StructElem", "S": "/Form", "P": document.reference, "Pg": page.reference,
+            "K": pydyf.Array([pydyf.Dictionary({"Type": "/OBJR", "Obj": widget.reference, "Pg": page.reference})]),
+        })
+        pdf.add_object(form)
+        document["K"].append(form.reference)
+        nums.extend([key, form.reference])
+        key += 1
+        page.setdefault("Annots", pydyf.Array()).append(widget.reference)  # WeasyPrint's /Tabs is /S
+        acroform.append(widget.reference)
+    tree["ParentTreeNextKey"] = key
+    pdf.catalog["AcroForm"] = pydyf.Dictionary({"Fields": acroform, "SigFlags": 1})
 
 
 # --------------------------------------------------------------------------- building many

@@ -136,6 +136,63 @@ def build_moss(out: Path, data: Path = ROOT / "data") -> Path:
     return out / f"{MOSS}.pdf"
 
 
+def fields_by_pyhanko(monkeypatch, render) -> tuple[bytes, list]:
+    """A routine PDF as `rutinebok pdf` made it before 30 Nov 2026: `render()` without the fields
+    (pdf.add_signature_fields stopped), then the same fields appended in one update by pyHanko's
+    append_signature_field, each tagged as a /Form structure element. (bytes, the fields)."""
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.fields import (
+        FieldMDPAction,
+        FieldMDPSpec,
+        SigFieldSpec,
+        append_signature_field,
+    )
+
+    from rutinebok import pdf as pdf_mod
+
+    made: list = []
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf_mod, "add_signature_fields", lambda _pdf, fields: made.extend(fields))
+        bare = render()
+    assert b"/AcroForm" not in bare
+    class FieldWriter(IncrementalPdfFileWriter):
+        def _update_meta(self):  # as rutinebok's did: no time of day in /Info and the XMP
+            pass
+
+    writer = FieldWriter(io.BytesIO(bare))
+    for name, label, page, box in made:
+        append_signature_field(writer, SigFieldSpec(
+            sig_field_name=name, on_page=page, box=box, readable_field_name=label,
+            field_mdp_spec=FieldMDPSpec(FieldMDPAction.INCLUDE, fields=[name])))
+    root, tree = writer.root, writer.root["/StructTreeRoot"]
+    document, nums = tree["/K"][0], tree["/ParentTree"]["/Nums"]
+    key = max(int(nums[i]) for i in range(0, len(nums), 2)) + 1
+    for ref in root["/AcroForm"]["/Fields"]:
+        widget, page = ref.get_object(), ref.get_object()["/P"]
+        form = writer.add_object(generic.DictionaryObject({
+            generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+            generic.NameObject("/S"): generic.NameObject("/Form"),
+            generic.NameObject("/P"): tree.raw_get("/K")[0],
+            generic.NameObject("/K"): generic.ArrayObject([generic.DictionaryObject({
+                generic.NameObject("/Type"): generic.NameObject("/OBJR"),
+                generic.NameObject("/Obj"): ref})])}))
+        document["/K"].append(form)
+        nums.extend([generic.NumberObject(key), form])
+        widget[generic.NameObject("/StructParent")] = generic.NumberObject(key)
+        page[generic.NameObject("/Tabs")] = generic.NameObject("/S")
+        key += 1
+        for obj in (widget, page):
+            writer.update_container(obj)
+    for obj in (document, tree["/ParentTree"]):
+        writer.update_container(obj)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), made
+
+
 def data_with_signers(folder: Path, valer_fingerprints: list[str]) -> Path:
     """A copy of data/ where four Moss parties have (made-up) organisation numbers and
     nav-valer lists the fingerprints of the certificates that may sign for it."""

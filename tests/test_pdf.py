@@ -19,7 +19,15 @@ from rutinebok import pdf as pdf_mod
 from rutinebok.pdf import MANIFEST, build_pdfs, routine_source_hash, source_hash
 
 from .conftest import ROOT, TODAY
-from .pdf_helpers import MOSS, PARTIES, PARTY_LABELS, SITE_URL, build_moss, pdf_text
+from .pdf_helpers import (
+    MOSS,
+    PARTIES,
+    PARTY_LABELS,
+    SITE_URL,
+    build_moss,
+    fields_by_pyhanko,
+    pdf_text,
+)
 
 MM = 72 / 25.4
 
@@ -327,20 +335,50 @@ def test_the_collector_runs_less_often_while_pdfs_are_made_and_as_before_after(t
     assert gc.get_threshold() == before
 
 
-def test_the_signature_fields_are_added_the_same_with_the_signing_commands_reader(tmp_path, monkeypatch):
-    """The field update reads WeasyPrint's PDF with the signing commands' reader (object streams
-    indexed once, objects read by sign/objparse.py); it writes back objects it read (the tag tree,
-    the pages), so the bytes must be those pyHanko's own reader gives."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+def _field_dicts(pdf: bytes) -> list[dict]:
+    """Each signature field as pypdf reads it: its keys and values, its page's index, its empty
+    appearance's size and what the tag tree holds for it (by /StructParent)."""
+    import io
 
-    from rutinebok.sign import reading
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    pages = [page.indirect_reference.idnum for page in reader.pages]
+    nums = root["/StructTreeRoot"]["/ParentTree"]["/Nums"]
+    tagged = dict(zip(nums[::2], nums[1::2], strict=True))
+    top = root["/StructTreeRoot"]["/K"]
+    document = (top[0] if isinstance(top, list) else top).get_object()
+    in_document = {k.idnum for k in document["/K"] if hasattr(k, "idnum")}
+    out = []
+    for ref in root["/AcroForm"]["/Fields"]:
+        widget = ref.get_object()
+        field = {k: widget[k] for k in widget if k not in ("/AP", "/P", "/StructParent")}
+        appearance = widget["/AP"]["/N"].get_object()
+        elem = tagged[widget["/StructParent"]].get_object()
+        field.update(
+            page=pages.index(widget.raw_get("/P").idnum),
+            tabs=widget["/P"].get("/Tabs"),
+            appearance=(appearance.get_data(), appearance["/Subtype"],
+                        sorted(int(abs(float(v))) for v in appearance["/BBox"])),
+            tag=(elem["/S"], elem["/K"][0].raw_get("/Obj").idnum == ref.idnum, elem["/P"]["/S"],
+                 tagged[widget["/StructParent"]].idnum in in_document),
+            in_page_annots=any(a.idnum == ref.idnum for a in widget["/P"]["/Annots"]))
+        out.append(field)
+    return [{k: v for k, v in root["/AcroForm"].items() if k != "/Fields"}, out]
 
+
+def test_the_signature_fields_are_the_ones_pyhankos_append_signature_field_makes(monkeypatch):
+    """The fields are written with the PDF (pdf.add_signature_fields, in WeasyPrint's finisher)
+    rather than read back and appended by pyHanko: they must be what pyHanko's own
+    append_signature_field (with the tagging that went with it) gives, key for key, on the same
+    pages, in the same place, in the tag tree and in the page's annotations."""
     ds, findings = pdf_mod.load_checked(ROOT / "data", TODAY)
     ctx = pdf_mod.print_context(ds, TODAY, findings)
-    fast = pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL)
-    monkeypatch.setattr(reading, "_reader_class", lambda: PdfFileReader)
-    assert pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL) == fast
-    assert "sign/objparse.py" in pdf_mod.ENGINE_FILES and "sign/reading.py" in pdf_mod.ENGINE_FILES
+    ours = pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL)
+
+    theirs, made = fields_by_pyhanko(monkeypatch, lambda: pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL))
+    assert len(made) == len(PARTIES)
+    assert _field_dicts(ours) == _field_dicts(theirs)
+    assert [f["/TU"] for f in _field_dicts(ours)[1]] == [f"Signatur for {label}" for label in PARTY_LABELS]
 
 
 def test_a_build_given_its_checked_data_does_not_check_or_index_it_again(tmp_path, monkeypatch):

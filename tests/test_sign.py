@@ -302,6 +302,34 @@ def _update(src: Path, dst: Path, change) -> Path:
     return dst
 
 
+def test_a_pdf_made_with_the_fields_in_an_update_still_signs_and_verifies(setup, tmp_path, monkeypatch, capsys):
+    """Until 30 Nov 2026 `rutinebok pdf` wrote the document, then the empty fields in one update
+    (pyHanko). Such a PDF is still what rutinebok made: it signs and verifies. An update after
+    that one is still one update too many, and a PDF made now (fields in the document) takes none."""
+    from rutinebok import pdf as pdf_mod
+
+    from .pdf_helpers import SITE_URL, fields_by_pyhanko
+
+    ds, findings = pdf_mod.load_checked(setup.data, dt.date.today())
+    ctx = pdf_mod.print_context(ds, dt.date.today(), findings)
+    earlier, _made = fields_by_pyhanko(monkeypatch, lambda: pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL))
+    now = setup.pdf.read_bytes()
+    assert now.count(b"%%EOF") == 1 and earlier.count(b"%%EOF") == 2
+    (tmp_path / "earlier.pdf").write_bytes(earlier)
+    assert sign(setup, tmp_path / "earlier.pdf", "krisesenteret-i-moss", tmp_path / "earlier-1.pdf") == 0
+    assert verify(setup, tmp_path / "earlier-1.pdf", "--allow-unsigned") == 0
+    capsys.readouterr()
+
+    def touch(w):  # an update that changes nothing visible: still an update before signing
+        w.update_root()
+
+    for made, updated in ((tmp_path / "earlier.pdf", 2), (setup.pdf, 1)):
+        changed = _update(made, tmp_path / f"touched-{updated}.pdf", touch)
+        assert changed.read_bytes().count(b"%%EOF") == updated + 1
+        assert sign(setup, changed, "krisesenteret-i-moss", tmp_path / "x.pdf") == 1
+        assert "er endret etter at rutinebok laget den (1 oppdatering(er)" in capsys.readouterr().err
+
+
 def test_overlay_field_after_signing_fails(setup, signed, tmp_path, capsys):
     from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
@@ -500,7 +528,7 @@ def test_reference_map_is_pyhankos(setup, signed, tmp_path):
             HistoricalResolver._load_reverse_xref_cache(theirs)
             assert ours._indirect_object_access_cache == theirs._indirect_object_access_cache, (path.name, revision)
             compared += 1
-    assert compared >= 4 * 5
+    assert compared == 6 + 4 + 3 + 5  # the document and its signatures in each file, and each attack's update
 
 
 def _same_object(a, b, pdf_a, pdf_b, path="") -> str | None:

@@ -263,7 +263,10 @@ def _fields_at(reader, revision: int | None) -> list[str]:
         return []
 
 
-BUILD_REVISIONS = 2  # `rutinebok pdf` writes the document, then one update with the empty fields
+BUILD_REVISIONS = 1  # `rutinebok pdf` writes the document with its empty signature fields
+# Before 30 Nov 2026 it wrote the document, then one update with the fields: such a PDF, whose
+# first revision has no fields, may still be signed and verified as it was made.
+EARLIER_BUILD_REVISIONS = 2
 
 
 def updates_before_signing(reader) -> int:
@@ -271,7 +274,8 @@ def updates_before_signing(reader) -> int:
     first signature (or until now, when nothing is signed): none are expected."""
     revisions = _signature_revisions(reader)
     first = revisions[0] if revisions else reader.xrefs.total_revisions
-    return max(0, first - BUILD_REVISIONS)
+    made = BUILD_REVISIONS if _fields_at(reader, 0) else EARLIER_BUILD_REVISIONS
+    return max(0, first - made)
 
 
 def pdfa_problems(reader) -> list[str]:  # noqa: C901 - one refusal or check after another, in the order a user meets them
