@@ -272,6 +272,28 @@ def test_diagram_text_is_readable(layouts):
     assert checked >= 3, "fant for få diagrammer å måle"
 
 
+SMALLEST_PT = 7.5  # the running header and footer, the signature lines' labels, the QR caption
+
+
+@pytest.mark.parametrize("rid", ROUTINES)
+def test_no_printed_text_is_smaller_than_the_running_footer(built, rid):
+    """Every character the PDF prints, read back with its size (font size x text matrix x CTM),
+    is at least 7.5 pt: a signer reads the QR code's caption and the signature lines' labels on
+    paper. (The diagrams' own text, 8 pt or more, is checked above.)"""
+    sizes: dict[float, str] = {}
+
+    def seen(text, cm, tm, _font, size):
+        if text.strip():
+            printed = size * (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+            sizes.setdefault(round(printed, 2), text.strip()[:40])
+
+    for page in PdfReader(built / f"{rid}.pdf").pages:
+        page.extract_text(visitor_text=seen)
+    assert sizes and max(sizes) >= 9
+    small = {size: text for size, text in sizes.items() if size < SMALLEST_PT - 0.01}
+    assert not small, f"{rid}: tekst under {SMALLEST_PT} pt: {small}"
+
+
 def _pdf_pages(path: Path) -> list[str]:
     return [" ".join((p.extract_text() or "").split()) for p in PdfReader(path).pages]
 
