@@ -887,18 +887,18 @@ def add_signature_fields(pdf, fields: list[tuple[str, str, int, tuple[float, flo
 
     if not fields:
         return
-    numbers = pdf.pages["Kids"][::3]
 
     def obj(reference: bytes):
         return pdf.objects[int(reference.split()[0])]
 
+    pages = [obj(reference) for reference in pdf.page_references]
     tree = obj(pdf.catalog["StructTreeRoot"])
     document = obj(tree["K"][0])
     nums = obj(tree["ParentTree"])["Nums"]
     key = max((nums[i] for i in range(0, len(nums), 2)), default=-1) + 1
     acroform = pydyf.Array()
     for name, label, page_index, (x1, y1, x2, y2) in fields:
-        page = pdf.objects[numbers[page_index]]
+        page = pages[page_index]
         appearance = pydyf.Stream(extra={"Type": "/XObject", "Subtype": "/Form", "Resources": pydyf.Dictionary(),
                                          "BBox": pydyf.Array([0, 0, round(x2 - x1, 2), round(y2 - y1, 2)])})
         pdf.add_object(appearance)
