@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import UserError
+from .safefiles import data_folder
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -137,12 +138,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     today = args.today or dt.date.today()
     started = time.perf_counter()
-    if args.data is None:  # the repository's own (not a folder named on the command line)
-        from .safefiles import outside_folder
-
-        args.data = Path("data")
-        if why := outside_folder(args.data, Path.cwd()):
-            raise UserError(why, "erstatt lenken med mappen, eller pek på en datamappe med --data")
+    args.data = data_folder(args.data)  # the repository's own unless one is named with --data
     keep = _file_filter(args.paths, args.data)
     ds, report, partial = _findings(args, today)
     findings = [f for f in report.sorted() if keep is None or keep(f.file)]

@@ -62,7 +62,9 @@ def codeowners_text(data_dir: Path) -> str:
 
 
 def cmd_codeowners(args: argparse.Namespace) -> int:
-    text = codeowners_text(args.data)
+    from .safefiles import data_folder
+
+    text = codeowners_text(data_folder(args.data))
     if args.check:
         current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
         if current != text:
@@ -78,7 +80,7 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
 
 def add_parsers(sub) -> None:
     p = sub.add_parser("codeowners", help="lag .github/CODEOWNERS fra dataene")
-    p.add_argument("--data", type=Path, default=Path("data"))
+    p.add_argument("--data", type=Path, default=None, help="datamappen (standard: data)")
     p.add_argument("--out", type=Path, default=TARGET)
     p.add_argument("--check", action="store_true", help="feil hvis filen ikke er oppdatert")
     p.set_defaults(handler=cmd_codeowners)

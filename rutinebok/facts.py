@@ -116,6 +116,9 @@ def report(ds: Dataset, findings: list, today: dt.date, fmt: str = "text") -> st
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
+    from .safefiles import data_folder
+
+    args.data = data_folder(args.data)
     if not Path(args.data).is_dir():
         print(f"rutinebok facts: fant ikke datamappen {args.data}", file=sys.stderr)
         return 2
@@ -135,7 +138,7 @@ def add_parsers(sub) -> None:
                        description="Redaktørenes oversikt (vises aldri for leserne): hver datert opplysning "
                                    "etter alder, hver ukjent opplysning sjekken varsler om (RB023), og hver "
                                    "editor_note i dataene.")
-    p.add_argument("--data", type=Path, default=Path("data"))
+    p.add_argument("--data", type=Path, default=None, help="datamappen (standard: data)")
     p.add_argument("--today", type=dt.date.fromisoformat, default=None, help="dagens dato, ÅÅÅÅ-MM-DD")
     p.add_argument("--format", choices=("text", "markdown"), default="text")
     p.set_defaults(handler=cmd_facts)

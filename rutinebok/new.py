@@ -111,7 +111,9 @@ def _suggest(text: str) -> str:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    path = new_file(args.kind, args.id, args.data, checklist=args.checklist)
+    from .safefiles import data_folder
+
+    path = new_file(args.kind, args.id, data_folder(args.data), checklist=args.checklist)
     print(f"Skrev {path}. Fyll inn feltene og kjør `rutinebok check`.")
     return 0
 
@@ -120,7 +122,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("new", help="lag en ny datafil med kommentarer som består sjekken")
     p.add_argument("kind", choices=_words())
     p.add_argument("id")
-    p.add_argument("--data", type=Path, default=Path("data"))
+    p.add_argument("--data", type=Path, default=None, help="datamappen (standard: data)")
     p.add_argument("--checklist", metavar="ID", default=None,
                    help="ny rutine med én seksjon per punkt i sjekklisten (id i data/checklists/)")
     p.set_defaults(handler=cmd_new)

@@ -47,6 +47,7 @@ from .archive import (  # noqa: F401 - pdf.* names other modules and tests use
     source_hash,
 )
 from .checks import reader_codes
+from .errors import run_handler
 from .escape import ASSET_DIR, ASSET_URL, md_source, md_text, pre_escaped, sanitize_html
 from .findings import Report, did_you_mean
 from .index import Index
@@ -54,6 +55,7 @@ from .load import Dataset, load_dataset
 from .names import Names, part_notes
 from .notices import Banner, banners
 from .outline import tree_outline
+from .safefiles import data_folder
 from .words import join_words
 
 PACKAGE = Path(__file__).parent
@@ -1129,6 +1131,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("rutinebok pdf: --jobs må være minst 1", file=sys.stderr)
         return 2
+    args.data = data_folder(args.data)
     if not Path(args.data).is_dir():
         print(f"rutinebok pdf: fant ikke datamappen {args.data}", file=sys.stderr)
         return 2
@@ -1180,7 +1183,7 @@ def add_parsers(sub) -> None:
     p.add_argument("ids", nargs="*", metavar="ID", help="rutinene (standard: alle)")
     p.add_argument("--out", type=Path, default=Path("build/pdf"), help="mappen PDF-ene legges i (standard: "
                    "build/pdf)")
-    p.add_argument("--data", type=Path, default=Path("data"), help="datamappen (standard: data)")
+    p.add_argument("--data", type=Path, default=None, help="datamappen (standard: data)")
     p.add_argument("--site-url", default=None,
                    help="nettstedets adresse, for lenken og QR-koden (standard: site_url i mkdocs.yml)")
     p.add_argument("--jobs", type=int, default=None, help="antall prosesser (standard: antall kjerner)")
@@ -1204,7 +1207,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["pdf", *(sys.argv[1:] if argv is None else argv)])
     except SystemExit as exc:
         return int(exc.code or 0)
-    return args.handler(args)
+    return run_handler(args)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,20 @@ def outside_folder(folder: Path, repo: Path) -> str:
     return f"datamappen {folder} {link}; legg dataene i selve repoet"
 
 
+def data_folder(given: Path | None) -> Path:
+    """The data folder a command reads or writes: `given` (--data, the operator's choice) as it
+    is, else the repository's own `data` folder, refused (UserError) when it is, or is reached
+    through, a symbolic link out of the repository (the current folder)."""
+    from .errors import UserError
+
+    if given is not None:
+        return Path(given)
+    folder = Path("data")
+    if why := outside_folder(folder, Path.cwd()):
+        raise UserError(why, "erstatt lenken med mappen, eller pek på en datamappe med --data")
+    return folder
+
+
 def walk(root: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """(regular files under root with one of `suffixes`, sorted; problems as (path, reason)).
 

@@ -149,6 +149,9 @@ def wrong_schema_lines(data_dir: Path, schema_dir: Path) -> list[str]:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from .safefiles import data_folder
+
+    args.data = data_folder(args.data)
     if args.check:
         bad = stale(args.out)
         if bad:
@@ -170,7 +173,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def add_parsers(sub) -> None:
     p = sub.add_parser("schema", help="skriv JSON-skjema for datafilene (for redigeringsprogrammer)")
     p.add_argument("--out", type=Path, default=SCHEMA_DIR)
-    p.add_argument("--data", type=Path, default=Path("data"))
+    p.add_argument("--data", type=Path, default=None, help="datamappen (standard: data)")
     p.add_argument("--check", action="store_true", help="feil hvis skjemaene ikke stemmer med modellen")
     p.set_defaults(handler=cmd_schema)
 
@@ -183,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["schema", *(argv if argv is not None else sys.argv[1:])])
     except SystemExit as exc:
         return int(exc.code or 0)
-    return args.handler(args)
+    from .errors import run_handler
+
+    return run_handler(args)
 
 
 if __name__ == "__main__":

@@ -198,6 +198,41 @@ def test_a_data_folder_linked_out_of_the_repository_is_not_read(repo, tmp_path, 
     assert Project.from_mkdocs(repo / "mkdocs.yml", serve=True).data_dir == outside
 
 
+DATA_COMMANDS = [  # every command with the repository's data folder as its default
+    ["pdf", "moss-krisesenter-nav", "--site-url", "https://rutinebok.example/"],
+    ["sign", "x.pdf", "--party", "nav-moss", "--p12", "x.p12"],
+    ["verify", "x.pdf"],
+    ["schema"],
+    ["facts"],
+    ["new", "role", "ny-rolle"],
+    ["codeowners"],
+]
+
+
+@pytest.mark.parametrize("command", DATA_COMMANDS, ids=lambda c: c[0])
+def test_every_command_refuses_a_data_folder_linked_out_of_the_repository(repo, tmp_path, capsys, monkeypatch,
+                                                                         command):
+    """Not only `check` and the site build: each command that reads (pdf, sign, verify, facts,
+    codeowners) or writes (schema rewrites each file's first line, new adds a file) the default
+    data folder refuses one that is a link out of the repository, before touching it. The
+    folder outside is left as it was, and --data names a folder explicitly."""
+    outside = tmp_path / "ute"
+    shutil.move(repo / "data", outside)
+    secret = outside / "roles" / "hemmelig.yml"
+    secret.write_text("id: hemmelig\nname: HEMMELIG\nsource: {document: seed-000}\n", "utf-8")
+    before = {f: f.read_bytes() for f in outside.rglob("*") if f.is_file()}
+    (repo / "data").symlink_to(outside)
+    monkeypatch.delenv("RUTINEBOK_DATA", raising=False)
+    monkeypatch.chdir(repo)
+    code = main(command)
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    assert "symbolsk lenke ut av repoet" in captured.err, captured.err
+    assert "HEMMELIG" not in captured.out + captured.err and "Traceback" not in captured.err
+    assert {f: f.read_bytes() for f in outside.rglob("*") if f.is_file()} == before
+    assert not (repo / "pdf").exists() and not (repo / "site" / "pdf").exists()
+
+
 def test_odd_names_and_symlinks_in_signed_are_findings(repo, capsys):
     folder = repo / "signed" / "moss-krisesenter-nav"
     (folder / "<svg onload=alert(1)>.pdf").write_bytes(b"%PDF-1.7\n")

@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from ..errors import run_handler
 from ..escape import terminal_lines
+from ..safefiles import data_folder
 from .common import EXIT_OK, EXIT_USAGE, SignError, _cn
 from .keys import _passphrase, load_pkcs11_signer, load_signer
 from .report import format_report
@@ -48,7 +50,8 @@ def cmd_sign(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = args.out or default_output(args.pdf, args.party)
     signer = None
-    data_dir = args.data if args.data and Path(args.data).is_dir() else None
+    args.data = data_folder(args.data)
+    data_dir = args.data if Path(args.data).is_dir() else None
     data = _data_worker(data_dir)  # loads while the key is read and pyHanko imported
     try:
         if Path(out).resolve() == Path(args.pdf).resolve():
@@ -84,6 +87,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     _silence_warnings()
+    args.data = data_folder(args.data)
     data = _data_worker(args.data)
     try:
         rep = verify_pdf(args.pdf, args.trust, args.data, ds=data)
@@ -126,7 +130,7 @@ def add_parsers(sub) -> None:
                    help="tidsstempeltjeneste (RFC 3161); gir PAdES B-LT med sertifikater og tilbakekallingsdata")
     s.add_argument("--trust", type=Path, action="append", default=[], metavar="CA.pem",
                    help="klarert rotsertifikat, for å kontrollere tidligere signaturer og hente valideringsdata")
-    s.add_argument("--data", type=Path, default=Path("data"), metavar="MAPPE",
+    s.add_argument("--data", type=Path, default=None, metavar="MAPPE",
                    help="datamappen, for å kontrollere at PDF-en er laget av dataene slik de er nå (standard: data)")
     s.add_argument("--out", type=Path, metavar="FIL",
                    help="den nye, signerte filen (standard: <navn>.signed-by-<ID>.pdf ved siden av PDF-en)")
@@ -137,7 +141,7 @@ def add_parsers(sub) -> None:
     v.add_argument("pdf", type=Path, metavar="PDF")
     v.add_argument("--trust", type=Path, action="append", default=[], metavar="CA.pem",
                    help="klarert rotsertifikat (PEM/DER); kan gis flere ganger")
-    v.add_argument("--data", type=Path, default=Path("data"), metavar="MAPPE",
+    v.add_argument("--data", type=Path, default=None, metavar="MAPPE",
                    help="datamappen, for å se om rutinen er endret etter signering (standard: data)")
     v.add_argument("--allow-unsigned", action="store_true", help="godta felt som ikke er signert ennå")
     v.add_argument("--format", choices=("text", "json"), default="text")
@@ -152,4 +156,4 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    return args.handler(args)
+    return run_handler(args)
