@@ -118,7 +118,7 @@ def report(ds: Dataset, findings: list, today: dt.date, fmt: str = "text") -> st
 def cmd_facts(args: argparse.Namespace) -> int:
     from .safefiles import data_folder
 
-    args.data = data_folder(args.data)
+    args.data = data_folder(args.data, exit_code=2)  # as for a missing data folder
     if not Path(args.data).is_dir():
         print(f"rutinebok facts: fant ikke datamappen {args.data}", file=sys.stderr)
         return 2

@@ -898,18 +898,23 @@ def add_signature_fields(pdf, fields: list[tuple[str, str, int, tuple[float, flo
     document = obj(tree["K"][0])
     nums = obj(tree["ParentTree"])["Nums"]
     key = max((nums[i] for i in range(0, len(nums), 2)), default=-1) + 1
-    acroform = pydyf.Array()
+    acroform = pdf.catalog.get("AcroForm")  # WeasyPrint's own, had the HTML a form
+    if not isinstance(acroform, pydyf.Dictionary):  # as pyHanko makes it: an indirect object
+        acroform = pydyf.Dictionary({"Fields": pydyf.Array()})
+        pdf.add_object(acroform)
+        pdf.catalog["AcroForm"] = acroform.reference
     for name, label, page_index, (x1, y1, x2, y2) in fields:
         page = pages[page_index]
         appearance = pydyf.Stream(extra={"Type": "/XObject", "Subtype": "/Form", "Resources": pydyf.Dictionary(),
                                          "BBox": pydyf.Array([0, 0, round(x2 - x1, 2), round(y2 - y1, 2)])})
         pdf.add_object(appearance)
+        lock = pydyf.Dictionary({"Type": "/SigFieldLock", "Action": "/Include", "Fields": pydyf.Array([pydyf.String(name)])})
+        pdf.add_object(lock)  # ISO 32000-1, table 232: an indirect reference
         widget = pydyf.Dictionary({
             "Type": "/Annot", "Subtype": "/Widget", "FT": "/Sig",
             "T": pydyf.String(name), "TU": pydyf.String(label),
             "F": 132, "Rect": pydyf.Array([x1, y1, x2, y2]), "P": page.reference,
-            "Lock": pydyf.Dictionary({"Type": "/SigFieldLock", "Action": "/Include",
-                                      "Fields": pydyf.Array([pydyf.String(name)])}),
+            "Lock": lock.reference,
             "AP": pydyf.Dictionary({"N": appearance.reference}),
             "StructParent": key,
         })
@@ -923,9 +928,9 @@ def add_signature_fields(pdf, fields: list[tuple[str, str, int, tuple[float, flo
         nums.extend([key, form.reference])
         key += 1
         page.setdefault("Annots", pydyf.Array()).append(widget.reference)  # WeasyPrint's /Tabs is /S
-        acroform.append(widget.reference)
+        acroform["Fields"].append(widget.reference)
     tree["ParentTreeNextKey"] = key
-    pdf.catalog["AcroForm"] = pydyf.Dictionary({"Fields": acroform, "SigFlags": 1})
+    acroform["SigFlags"] = 1
 
 
 # --------------------------------------------------------------------------- building many
@@ -1131,7 +1136,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("rutinebok pdf: --jobs må være minst 1", file=sys.stderr)
         return 2
-    args.data = data_folder(args.data)
+    args.data = data_folder(args.data, exit_code=2)  # as for a missing data folder
     if not Path(args.data).is_dir():
         print(f"rutinebok pdf: fant ikke datamappen {args.data}", file=sys.stderr)
         return 2

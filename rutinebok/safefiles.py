@@ -43,17 +43,18 @@ def outside_folder(folder: Path, repo: Path) -> str:
     return f"datamappen {folder} {link}; legg dataene i selve repoet"
 
 
-def data_folder(given: Path | None) -> Path:
+def data_folder(given: Path | None, exit_code: int | None = None) -> Path:
     """The data folder a command reads or writes: `given` (--data, the operator's choice) as it
-    is, else the repository's own `data` folder, refused (UserError) when it is, or is reached
-    through, a symbolic link out of the repository (the current folder)."""
+    is, else the repository's own `data` folder, refused (UserError, with the command's exit code
+    for a data folder it cannot use) when it is, or is reached through, a symbolic link out of the
+    repository (the current folder)."""
     from .errors import UserError
 
     if given is not None:
         return Path(given)
     folder = Path("data")
     if why := outside_folder(folder, Path.cwd()):
-        raise UserError(why, "erstatt lenken med mappen, eller pek på en datamappe med --data")
+        raise UserError(why, "erstatt lenken med mappen, eller pek på en datamappe med --data", exit_code)
     return folder
 
 

@@ -198,22 +198,22 @@ def test_a_data_folder_linked_out_of_the_repository_is_not_read(repo, tmp_path, 
     assert Project.from_mkdocs(repo / "mkdocs.yml", serve=True).data_dir == outside
 
 
-DATA_COMMANDS = [  # every command with the repository's data folder as its default
-    ["pdf", "moss-krisesenter-nav", "--site-url", "https://rutinebok.example/"],
-    ["sign", "x.pdf", "--party", "nav-moss", "--p12", "x.p12"],
-    ["verify", "x.pdf"],
-    ["schema"],
-    ["facts"],
-    ["new", "role", "ny-rolle"],
-    ["codeowners"],
+DATA_COMMANDS = [  # every command with the repository's data folder as its default, and its exit code
+    (["pdf", "moss-krisesenter-nav", "--site-url", "https://rutinebok.example/"], 2),  # as a missing folder
+    (["sign", "x.pdf", "--party", "nav-moss", "--p12", "x.p12"], 2),  # usage: 1 says a signature is broken
+    (["verify", "x.pdf"], 2),
+    (["schema"], 1),
+    (["facts"], 2),
+    (["new", "role", "ny-rolle"], 1),
+    (["codeowners"], 1),
 ]
 
 
-@pytest.mark.parametrize("command", DATA_COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize(("command", "exit_code"), DATA_COMMANDS, ids=[c[0][0] for c in DATA_COMMANDS])
 def test_every_command_refuses_a_data_folder_linked_out_of_the_repository(repo, tmp_path, capsys, monkeypatch,
-                                                                         command):
+                                                                         command, exit_code):
     """Not only `check` and the site build: each command that reads (pdf, sign, verify, facts,
-    codeowners) or writes (schema rewrites each file's first line, new adds a file) the default
+    codeowners; diff below) or writes (schema rewrites each file's first line, new adds a file) the default
     data folder refuses one that is a link out of the repository, before touching it. The
     folder outside is left as it was, and --data names a folder explicitly."""
     outside = tmp_path / "ute"
@@ -226,11 +226,42 @@ def test_every_command_refuses_a_data_folder_linked_out_of_the_repository(repo, 
     monkeypatch.chdir(repo)
     code = main(command)
     captured = capsys.readouterr()
-    assert code == 1, captured.err
+    assert code == exit_code, captured.err
     assert "symbolsk lenke ut av repoet" in captured.err, captured.err
     assert "HEMMELIG" not in captured.out + captured.err and "Traceback" not in captured.err
     assert {f: f.read_bytes() for f in outside.rglob("*") if f.is_file()} == before
-    assert not (repo / "pdf").exists() and not (repo / "site" / "pdf").exists()
+    assert not (repo / "build" / "pdf").exists() and not (repo / "site" / "pdf").exists()
+
+
+def test_diff_refuses_a_data_folder_linked_out_of_the_repository(repo, tmp_path, capsys, monkeypatch):
+    """`rutinebok diff` reads the working tree's data folder and, through `git archive`, the
+    folder at each revision: a link out of the repository is refused in both places, as a
+    user error (exit 1) without a traceback, and nothing behind the link is read."""
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("-c", "user.email=t@example.invalid", "-c", "user.name=T", "add", "-A")
+    git("-c", "user.email=t@example.invalid", "-c", "user.name=T", "commit", "-q", "-m", "start")
+    outside = tmp_path / "ute"
+    shutil.move(repo / "data", outside)
+    (outside / "roles" / "hemmelig.yml").write_text("id: hemmelig\nname: HEMMELIG\nsource: {document: seed-000}\n",
+                                                   "utf-8")
+    (repo / "data").symlink_to(outside)
+    monkeypatch.chdir(repo)
+    for args, says in ((["diff", "HEAD"], "symbolsk lenke ut av repoet"),):
+        assert main(args) == 1
+        captured = capsys.readouterr()
+        assert says in captured.err and "HEMMELIG" not in captured.out + captured.err, captured.err
+        assert "Traceback" not in captured.err and "intern feil" not in captured.err
+    git("-c", "user.email=t@example.invalid", "-c", "user.name=T", "add", "-A")
+    git("-c", "user.email=t@example.invalid", "-c", "user.name=T", "commit", "-q", "-m", "data as a link")
+    assert main(["diff", "HEAD~1", "HEAD"]) == 1
+    captured = capsys.readouterr()
+    assert "peker ut av repoet" in captured.err and "HEMMELIG" not in captured.out + captured.err, captured.err
+    assert "Traceback" not in captured.err and "intern feil" not in captured.err
 
 
 def test_odd_names_and_symlinks_in_signed_are_findings(repo, capsys):

@@ -336,9 +336,12 @@ def test_the_collector_runs_less_often_while_pdfs_are_made_and_as_before_after(t
 
 
 def _field_dicts(pdf: bytes) -> list[dict]:
-    """Each signature field as pypdf reads it: its keys and values, its page's index, its empty
-    appearance's size and what the tag tree holds for it (by /StructParent)."""
+    """Each signature field as pypdf reads it: its keys and values, which of them are indirect
+    objects (ISO 32000 requires /Lock to be), its page's index, its empty appearance's size and
+    what the tag tree holds for it (by /StructParent)."""
     import io
+
+    from pypdf.generic import IndirectObject
 
     reader = PdfReader(io.BytesIO(pdf))
     root = reader.trailer["/Root"]
@@ -352,6 +355,7 @@ def _field_dicts(pdf: bytes) -> list[dict]:
     for ref in root["/AcroForm"]["/Fields"]:
         widget = ref.get_object()
         field = {k: widget[k] for k in widget if k not in ("/AP", "/P", "/StructParent")}
+        field["indirect"] = sorted(k for k in widget if isinstance(widget.raw_get(k), IndirectObject))
         appearance = widget["/AP"]["/N"].get_object()
         elem = tagged[widget["/StructParent"]].get_object()
         field.update(
@@ -363,7 +367,8 @@ def _field_dicts(pdf: bytes) -> list[dict]:
                  tagged[widget["/StructParent"]].idnum in in_document),
             in_page_annots=any(a.idnum == ref.idnum for a in widget["/P"]["/Annots"]))
         out.append(field)
-    return [{k: v for k, v in root["/AcroForm"].items() if k != "/Fields"}, out]
+    form = {k: v for k, v in root["/AcroForm"].items() if k != "/Fields"}
+    return [form, isinstance(root.raw_get("/AcroForm"), IndirectObject), out]
 
 
 def test_the_signature_fields_are_the_ones_pyhankos_append_signature_field_makes(monkeypatch):
@@ -378,7 +383,7 @@ def test_the_signature_fields_are_the_ones_pyhankos_append_signature_field_makes
     theirs, made = fields_by_pyhanko(monkeypatch, lambda: pdf_mod.render_pdf(ds, ctx, MOSS, SITE_URL))
     assert len(made) == len(PARTIES)
     assert _field_dicts(ours) == _field_dicts(theirs)
-    assert [f["/TU"] for f in _field_dicts(ours)[1]] == [f"Signatur for {label}" for label in PARTY_LABELS]
+    assert [f["/TU"] for f in _field_dicts(ours)[-1]] == [f"Signatur for {label}" for label in PARTY_LABELS]
 
 
 def test_a_build_given_its_checked_data_does_not_check_or_index_it_again(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..findings import Report
 from ..load import Dataset, load_dataset
+from ..safefiles import outside_folder
 
 WORKTREE = "arbeidskopien"
 
@@ -50,7 +51,11 @@ def extract(rev: str, root: Path, path: str, dest: Path) -> bool:
     archive = _git(["archive", "--format=tar", rev, "--", path], root)
     dest.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(dest, filter="data")
+        try:
+            tar.extractall(dest, filter="data")
+        except tarfile.FilterError as exc:  # a link out of the folder, an absolute path
+            raise DiffError(f"revisjon {rev[:12]}: {path} har en fil eller lenke som peker ut av repoet "
+                            f"({exc.tarinfo.name})", 1) from None
     return True
 
 
@@ -59,6 +64,8 @@ def load_at(rev: str | None, root: Path, data: str, tmp: Path) -> tuple[Dataset,
     where = WORKTREE if rev is None else f"revisjon {rev[:12]}"
     if rev is None:
         folder = root / data
+        if why := outside_folder(folder, root):  # the working tree's folder replaced with a link
+            raise DiffError(why, 1)
     else:
         folder = tmp / rev[:12] / data
         if not extract(rev, root, data, tmp / rev[:12]):

@@ -50,7 +50,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = args.out or default_output(args.pdf, args.party)
     signer = None
-    args.data = data_folder(args.data)
+    args.data = data_folder(args.data, exit_code=EXIT_USAGE)
     data_dir = args.data if Path(args.data).is_dir() else None
     data = _data_worker(data_dir)  # loads while the key is read and pyHanko imported
     try:
@@ -87,7 +87,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     _silence_warnings()
-    args.data = data_folder(args.data)
+    args.data = data_folder(args.data, exit_code=EXIT_USAGE)  # 1 would say a signature is broken
     data = _data_worker(args.data)
     try:
         rep = verify_pdf(args.pdf, args.trust, args.data, ds=data)

@@ -144,7 +144,7 @@ def strict_diff_policy():
 
 def _tagged_signature_widgets():
     """A rule for the one path the tag tree adds to a signature field: the /OBJR of its /Form
-    structure element (`pdf.tag_signature_fields`). When a party signs, its widget changes;
+    structure element (`pdf.add_signature_fields`). When a party signs, its widget changes;
     pyHanko's form rule judges that change and clears the widget's paths from the form and
     the page, but not this one. This rule clears only that path, only for a signature field
     of the routine (party-*, in /AcroForm /Fields of the earlier revision) that the revision
