@@ -45,11 +45,18 @@ _yaml = YAML(typ="safe", pure=False)
 # The YAML 1.2 core-schema resolver without per-scalar version bookkeeping: ruamel's default
 # VersionedResolver spent 3/4 of the loading time looking up the YAML version per value.
 class _Resolver(Resolver):
-    def __init__(self, version=None, loadumper=None):
-        super().__init__(loadumper=loadumper)
+    processing_version = (1, 2)  # asked by ruamel's Python scanner (_yaml_pure), not by the C one
+
+    def __init__(self, version=None, loadumper=None, loader=None):  # loader: the Python composer's name
+        super().__init__(loadumper=loadumper if loadumper is not None else loader)
 
 
 _yaml.Resolver = _Resolver
+# ruamel's C scanner (ruamel.yaml.clib) refuses a colon inside a plain scalar in a flow collection,
+# as in a list of addresses: `[https://lovdata.no/...]`. YAML 1.2 allows it, and so do LibYAML
+# (the fast reader) and ruamel's own Python scanner, which _compose falls back to.
+_yaml_pure = YAML(typ="safe", pure=True)
+_yaml_pure.Resolver = _Resolver
 
 
 class DataError(Exception):
@@ -76,13 +83,16 @@ class SourceFile:
         Walks as far as the path exists, so a missing field points at its parent.
         """
         if self.root is None and self.text:
-            self.root = _compose(self.rel, self.text)
+            try:
+                self.root = _compose(self.rel, self.text)
+            except DataError:  # ruamel refuses what LibYAML loaded: LibYAML's own nodes, same shape
+                self.root = _fast_compose(self.text)
         node = self.root
         if node is None:
             return (1, 1)
         mark = node.start_mark
         for part in path:
-            if isinstance(node, MappingNode) and isinstance(part, str):
+            if node.id == "mapping" and isinstance(part, str):
                 for k, v in node.value:
                     if k.value == part:
                         mark = k.start_mark if key and part is path[-1] else v.start_mark
@@ -90,7 +100,7 @@ class SourceFile:
                         break
                 else:
                     break
-            elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            elif node.id == "sequence" and isinstance(part, int) and part < len(node.value):
                 node = node.value[part]
                 mark = node.start_mark
             else:
@@ -312,10 +322,26 @@ def _fast_load(text: str) -> Any:
         loader.dispose()
 
 
+def _fast_compose(text: str):
+    """The fast reader's (LibYAML's) node tree of a file it loaded: nodes with the same id,
+    value and start_mark as ruamel's."""
+    loader = _FastLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def _compose(rel: str, text: str) -> Node | None:
     """The ruamel node tree of one document, with positioned errors for bad YAML."""
     try:
-        docs = list(_yaml.compose_all(text))
+        try:
+            docs = list(_yaml.compose_all(text))
+        except MarkedYAMLError as c_error:
+            try:  # what only the C scanner refuses (see _yaml_pure); else the C scanner's words
+                docs = list(_yaml_pure.compose_all(text))
+            except YAMLError:
+                raise c_error from None
     except MarkedYAMLError as exc:
         message, mark = _yaml_problem(exc, text)
         _fail(rel, "RB001", message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0)

@@ -149,6 +149,67 @@ def test_positions_in_flow_collections(tmp_path):
     assert (f.line, f.column, f.path) == (3, 27, "organisations[1]")
 
 
+FLOW_URLS = ("id: x\nname: X\nsearch_terms: [https://lovdata.no/lov/2009-06-19-44, www.nav.no]\n"
+             "source: {document: kilde, url: https://www.nav.no/sosialhjelp}\n")
+
+
+def test_addresses_in_flow_collections_load_and_have_positions(tmp_path):
+    """A colon inside a plain scalar in a flow list or mapping (an address: [https://...]) is
+    YAML 1.2, and the fast reader loads it; ruamel's C scanner, which gives the positions,
+    refuses it ("found unexpected ':'"). Positions then come from ruamel's Python scanner, so a
+    finding in such a file points at its value instead of ending in an internal error."""
+    source = read_yaml(write(tmp_path, FLOW_URLS), "x.yml")
+    assert source.data["search_terms"] == ["https://lovdata.no/lov/2009-06-19-44", "www.nav.no"]
+    assert source.position(("search_terms", 1)) == (3, 54)
+    assert source.position(("source", "url")) == (4, 32)
+    assert source.position(("name",)) == (2, 7)
+
+
+def test_positions_of_a_loaded_file_never_fail(tmp_path, monkeypatch):
+    """Should neither of ruamel's scanners read a file the fast reader loaded, its positions come
+    from the fast reader's own node tree: the same places as ruamel gives, never an error."""
+    from rutinebok import load as load_mod
+
+    paths = [("search_terms", 1), ("source", "url"), ("name",), ("source",), ("nothing",)]
+    ruamel = read_yaml(write(tmp_path, FLOW_URLS), "x.yml")
+    expected = [ruamel.position(p) for p in paths] + [ruamel.position(("source", "url"), key=True)]
+
+    def refuse(rel, text):
+        raise DataError([])
+
+    monkeypatch.setattr(load_mod, "_compose", refuse)
+    libyaml = read_yaml(write(tmp_path, FLOW_URLS), "x.yml")
+    assert [libyaml.position(p) for p in paths] + [libyaml.position(("source", "url"), key=True)] == expected
+    assert type(libyaml.root).__module__.startswith("yaml")
+
+
+def test_a_refused_file_with_addresses_in_flow_collections_names_its_real_problem(tmp_path):
+    """The fast reader refuses the file (a duplicate key); the positioned reader must not stop
+    at the address's colon instead, but find and place the duplicate."""
+    f = one(refused(tmp_path, FLOW_URLS + "name: Y\n"), "RB002")
+    assert (f.line, f.column, f.path) == (5, 1, "name")
+    f = one(refused(tmp_path, "id: x\nlist: [https://a.no, [b\n"), "RB001")
+    assert f.line == 2  # a real syntax error is still one
+
+
+def test_check_of_a_routine_with_addresses_in_flow_lists(tmp_path, capsys):
+    """The whole check on the seeds, with a table row and the search words of a routine written
+    as flow lists holding addresses: findings with their positions, no internal error."""
+    from rutinebok.cli import main
+
+    data = Path(shutil.copytree(Path(__file__).parent.parent / "data", tmp_path / "data"))
+    path = data / "routines" / "kongsvinger-boligsosialt-arbeid.yml"
+    text = path.read_text("utf-8")
+    rows = text.index("              rows:\n")
+    row = text.index("- [", rows)
+    text = text[:row] + "- [https://www.nav.no/sosialhjelp, 1 person, 2 personer]\n                " + text[row:]
+    path.write_text(text, "utf-8")
+    assert main(["check", "--data", str(data), "--today", "2026-11-30"]) == 0
+    out, err = capsys.readouterr()
+    assert "intern feil" not in out + err and "Traceback" not in err
+    assert re.search(r"kongsvinger-boligsosialt-arbeid\.yml:\d+:\d+: advarsel RB013", out), out
+
+
 def test_crlf_line_endings_load_with_right_positions(tmp_path):
     text = ORG.format(label="Telefon").replace("\n", "\r\n").replace("69 25 40 40", "6925 404")
     f = one(refused(tmp_path, text.encode(), Organisation), "RB009")
