@@ -4,8 +4,6 @@ code 1; any other exception is a bug in rutinebok and is reported as one."""
 
 from __future__ import annotations
 
-import sys
-
 EXIT_USER = 1
 
 
@@ -24,12 +22,3 @@ class UserError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
-
-def run_handler(args) -> int:
-    """A subcommand's handler, run from a module's own main (`python -m rutinebok.pdf`): a
-    UserError is printed as the command line prints it, not as a traceback."""
-    try:
-        return args.handler(args)
-    except UserError as exc:
-        print(f"rutinebok: feil: {exc}", file=sys.stderr)
-        return exc.exit_code

@@ -1,13 +1,12 @@
 """Printable routine PDFs: A4, PDF/A-2b, tagged, with one signature field per party.
 
-WeasyPrint lays out the Jinja2 print templates in templates/pdf/; pyHanko then adds an
-empty signature field named ``party-<organisation-id>`` over each party's box on the
-signature page, so leaders can sign digitally in turn (``rutinebok sign``) or print and
-sign by hand.
+WeasyPrint lays out the Jinja2 print templates in templates/pdf/ and writes, with the
+document, an empty signature field named ``party-<organisation-id>`` over each party's box on
+the signature page (add_signature_fields), so leaders can sign digitally in turn (``rutinebok
+sign``, with pyHanko) or print and sign by hand.
 
 Reproducible: the same inputs give the same bytes (dates come from the routine's change
-log, SOURCE_DATE_EPOCH is set while rendering, the file /ID is derived from the data, and
-the field-adding update writes no time of day). Incremental: a manifest in the output
+log, SOURCE_DATE_EPOCH is set while rendering, and the file /ID is derived from the data). Incremental: a manifest in the output
 folder keeps an input hash per routine (routine file, every data file it refers to,
 templates, CSS, fonts, engine code and version, site URL); unchanged routines are skipped.
 Parallel: independent routines render in a process pool.
@@ -47,7 +46,6 @@ from .archive import (  # noqa: F401 - pdf.* names other modules and tests use
     source_hash,
 )
 from .checks import reader_codes
-from .errors import run_handler
 from .escape import ASSET_DIR, ASSET_URL, md_source, md_text, pre_escaped, sanitize_html
 from .findings import Report, did_you_mean
 from .index import Index
@@ -1205,14 +1203,10 @@ def _cmd_pdf_defaults(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m rutinebok.pdf [ID ...]`: the pdf command on its own."""
-    parser = argparse.ArgumentParser(prog="rutinebok")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    try:
-        args = parser.parse_args(["pdf", *(sys.argv[1:] if argv is None else argv)])
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return run_handler(args)
+    """`python -m rutinebok.pdf [ID ...]`: the same as `rutinebok pdf ...`."""
+    from .cli import main as cli_main
+
+    return cli_main(["pdf", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

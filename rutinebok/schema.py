@@ -179,16 +179,10 @@ def add_parsers(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m rutinebok.schema ...` without the rest of the command line."""
-    parser = argparse.ArgumentParser(prog="rutinebok")
-    add_parsers(parser.add_subparsers(dest="command"))
-    try:
-        args = parser.parse_args(["schema", *(argv if argv is not None else sys.argv[1:])])
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    from .errors import run_handler
+    """`python -m rutinebok.schema ...`: the same as `rutinebok schema ...`."""
+    from .cli import main as cli_main
 
-    return run_handler(args)
+    return cli_main(["schema", *(argv if argv is not None else sys.argv[1:])])
 
 
 if __name__ == "__main__":

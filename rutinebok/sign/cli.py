@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import run_handler
 from ..escape import terminal_lines
 from ..safefiles import data_folder
 from .common import EXIT_OK, EXIT_USAGE, SignError, _cn
@@ -149,11 +148,7 @@ def add_parsers(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m rutinebok.sign sign|verify ...`: these two commands on their own."""
-    parser = argparse.ArgumentParser(prog="rutinebok")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return run_handler(args)
+    """`python -m rutinebok.sign sign|verify ...`: the same as `rutinebok sign|verify ...`."""
+    from ..cli import main as cli_main
+
+    return cli_main(list(sys.argv[1:] if argv is None else argv))

@@ -274,6 +274,8 @@ def updates_before_signing(reader) -> int:
     first signature (or until now, when nothing is signed): none are expected."""
     revisions = _signature_revisions(reader)
     first = revisions[0] if revisions else reader.xrefs.total_revisions
+    if first <= BUILD_REVISIONS:
+        return 0  # (the usual case: no need to read the first revision's fields)
     made = BUILD_REVISIONS if _fields_at(reader, 0) else EARLIER_BUILD_REVISIONS
     return max(0, first - made)
 
